@@ -1,0 +1,90 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env";
+import { ApiError, problemResponse } from "./lib/problem";
+import { jsonOnly, limitBody } from "./middleware/json-only";
+import { requestLog } from "./middleware/request-log";
+import { registerRoutes } from "./routes";
+
+export type App = OpenAPIHono<AppEnv>;
+
+const HTTP_CODES: Record<number, string> = {
+  400: "malformed_request",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/** Maps anything thrown to problem+json; internals (messages, stacks) are logged, never sent. */
+function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) return problemResponse(c, err);
+  if (err instanceof HTTPException && err.status < 500) {
+    const detail = err.status === 400 ? "The request body is not valid JSON." : err.message;
+    return problemResponse(c, new ApiError(err.status, HTTP_CODES[err.status] ?? "bad_request", detail));
+  }
+  console.error(
+    JSON.stringify({ level: "error", msg: "unhandled", request_id: c.get("requestId"), error: err.name, message: err.message }),
+  );
+  return problemResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side. Retry later."));
+}
+
+/** Builds the Worker's app: middleware, error mapping, every route, the OpenAPI document and docs. */
+export function createApp(): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const errors = result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join(".") || result.target,
+        message: issue.message,
+      }));
+      return problemResponse(c, new ApiError(400, "validation_error", `The request ${result.target} is not valid.`, { errors }));
+    },
+  });
+
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(requestLog());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        problemResponse(
+          c,
+          new ApiError(405, "method_not_allowed", `Use one of: ${allowed.join(", ")}.`, { headers: { Allow: allowed.join(", ") } }),
+        ),
+    }),
+  );
+  app.use(limitBody());
+  app.use(jsonOnly());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "operator", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's ADMIN_TOKEN.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A partner API key (kw_sk_…, kw_pk_…, kw_tk_…, kw_pat_…). Also accepted in X-API-Key or x-APIKey.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", { type: "apiKey", in: "header", name: "X-API-Key" });
+
+  registerRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Keyward API",
+      version: "1.0.0",
+      description: "API keys at the edge: issue, verify and govern partner API keys.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Keyward API" }));
+
+  app.notFound((c) => problemResponse(c, new ApiError(404, "route_not_found", `No route ${c.req.method} ${c.req.path}.`)));
+  app.onError(onError);
+  return app;
+}

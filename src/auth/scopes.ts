@@ -1,0 +1,30 @@
+/**
+ * Scope math. Pure: no I/O. Scopes are exact strings; management scopes guard Keyward's own API.
+ */
+export const MANAGEMENT_SCOPES = [
+  "keys:read",
+  "keys:write",
+  "keys:verify",
+  "users:read",
+  "users:write",
+  "audit:read",
+] as const;
+export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
+
+/** Scopes a browser-exposed (publishable) key must never hold. */
+export const isManagementScope = (scope: string) => /^(keys|users):/.test(scope) || scope === "audit:read";
+
+/** Key scopes as seen through its user's permissions (Partoo): a key never does more than its user may. */
+export function effectiveScopes(keyScopes: readonly string[], userPermissions: readonly string[] | null): string[] {
+  if (userPermissions === null) return [...keyScopes];
+  const allowed = new Set(userPermissions);
+  return keyScopes.filter((s) => allowed.has(s));
+}
+
+/** Scopes in `wanted` that `held` does not cover. */
+export function missingScopes(wanted: readonly string[], held: readonly string[]): string[] {
+  const have = new Set(held);
+  return [...new Set(wanted)].filter((s) => !have.has(s));
+}
+
+export const dedupe = (scopes: readonly string[]) => [...new Set(scopes)];

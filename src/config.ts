@@ -1,0 +1,39 @@
+import type { Bindings } from "./env";
+
+export interface Tier {
+  limit: number;
+  window_seconds: number;
+}
+
+export const DEFAULT_TIERS: Record<string, Tier> = {
+  standard: { limit: 1000, window_seconds: 60 },
+  premium: { limit: 20000, window_seconds: 60 },
+};
+
+const parsedTiers = new Map<string, Record<string, Tier>>();
+
+/**
+ * Tiers from the RATE_LIMIT_TIERS var (a JSON string so `--var` can set it). A malformed value
+ * falls back to the defaults rather than taking the API down; entries that are not positive
+ * integers are dropped.
+ */
+export function rateLimitTiers(env: Pick<Bindings, "RATE_LIMIT_TIERS">): Record<string, Tier> {
+  const raw = env.RATE_LIMIT_TIERS ?? "";
+  let tiers = parsedTiers.get(raw);
+  if (tiers) return tiers;
+  tiers = {};
+  try {
+    for (const [name, t] of Object.entries(JSON.parse(raw) as Record<string, Tier>)) {
+      if (Number.isSafeInteger(t?.limit) && t.limit > 0 && Number.isSafeInteger(t?.window_seconds) && t.window_seconds > 0) {
+        tiers[name] = { limit: t.limit, window_seconds: t.window_seconds };
+      }
+    }
+  } catch {
+    tiers = {};
+  }
+  if (Object.keys(tiers).length === 0) tiers = DEFAULT_TIERS;
+  parsedTiers.set(raw, tiers);
+  return tiers;
+}
+
+export const keyPrefix = (env: Pick<Bindings, "KEY_PREFIX">) => env.KEY_PREFIX || "kw";

@@ -1,0 +1,19 @@
+import type { Principal } from "./auth/principal";
+
+/** Bindings declared in wrangler.toml plus the two secrets. */
+export interface Bindings {
+  DB: D1Database;
+  KEY_CACHE: KVNamespace;
+  KEY_PREFIX: string;
+  RATE_LIMIT_TIERS: string;
+  SERVER_TIMING?: string;
+  ADMIN_TOKEN?: string;
+  KEY_PEPPER?: string;
+}
+
+export interface Variables {
+  requestId: string;
+  principal: Principal;
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };

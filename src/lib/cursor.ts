@@ -1,0 +1,23 @@
+import { ApiError } from "./problem";
+import { base64UrlDecode, base64UrlEncode } from "./encoding";
+
+/** Opaque page cursor over a table's `seq`; lists run newest first, so the next page is `seq < cursor`. */
+export const encodeCursor = (seq: number) => base64UrlEncode(`s:${seq}`);
+
+export function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return Number.MAX_SAFE_INTEGER;
+  const match = /^s:(\d{1,15})$/.exec(base64UrlDecode(cursor) ?? "");
+  if (!match) {
+    throw new ApiError(400, "invalid_cursor", "The cursor is not one this API returned.", {
+      errors: [{ path: "cursor", message: "Invalid cursor" }],
+    });
+  }
+  return Number(match[1]);
+}
+
+/** Splits a `limit + 1` query result into a page and the cursor of the next one. */
+export function page<T extends { seq: number }>(rows: T[], limit: number) {
+  const more = rows.length > limit;
+  const data = more ? rows.slice(0, limit) : rows;
+  return { data, next_cursor: more ? encodeCursor(data[data.length - 1]!.seq) : null };
+}

@@ -1,0 +1,81 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { assertOperatorOnlyFields, scopesForNewKey } from "../auth/key-rules";
+import { pepperOf } from "../auth/verify-key";
+import { keyPrefix } from "../config";
+import { auditStatement } from "../db/audit";
+import { list } from "../db/json";
+import { getKey, keySql } from "../db/keys";
+import { getUser } from "../db/users";
+import { HASH_VERSION, mintKey } from "../keys/crypto";
+import { displayPrefix } from "../keys/format";
+import { ApiError, validationError } from "../lib/problem";
+import { KeyCreateSchema, KeyWithSecretSchema, serializeKey } from "../schemas/api-key";
+import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { auditContext, visiblePartner } from "./access";
+import { PartnerParams } from "./v1_partners_get";
+import { assertKnownTier, operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/partners/{partner_id}/keys",
+  tags: ["Keys"],
+  summary: "Create an API key",
+  description: "The response holds the full key. It is shown only here and on rotation; Keyward stores only an HMAC of it.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { params: PartnerParams, body: jsonBody(KeyCreateSchema) },
+  responses: { 201: json(KeyWithSecretSchema, "The new key, with its secret."), ...errorResponses, ...conflictResponse },
+});
+
+export const registerKeysCreate = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    requireScope(principal, "keys:write");
+    const partner = await visiblePartner(c, c.req.valid("param").partner_id);
+    if (partner.status === "revoked") throw new ApiError(409, "partner_revoked", "This partner is revoked; it cannot get new keys.");
+    const body = c.req.valid("json");
+    assertOperatorOnlyFields(principal, body);
+    assertKnownTier(c.env, body.rate_limit_tier);
+    const scopes = scopesForNewKey(principal, body.type, body.scopes, partner.scopes);
+
+    const db = c.env.DB;
+    const user = body.user_id ? await getUser(db, body.user_id) : null;
+    if (body.user_id && user?.partner_id !== partner.id) {
+      throw validationError([{ path: "user_id", message: "No such user in this partner" }]);
+    }
+
+    const prefix = keyPrefix(c.env);
+    const minted = await mintKey(pepperOf(c.env), prefix, body.type);
+    const audit = auditContext(c);
+    await db.batch([
+      db
+        .prepare(keySql.insert)
+        .bind(
+          minted.keyId,
+          partner.id,
+          user?.id ?? null,
+          body.name,
+          body.description ?? null,
+          body.type,
+          displayPrefix(prefix, body.type, minted.keyId),
+          minted.lastFour,
+          minted.hash,
+          HASH_VERSION,
+          list(scopes),
+          list(body.resources ?? []),
+          list(body.allowed_origins ?? []),
+          list(body.allowed_ips ?? []),
+          list(body.allowed_agents ?? []),
+          body.rate_limit_tier ?? null,
+          body.credits_remaining ?? null,
+          body.expires_at ?? null,
+          audit.at,
+          audit.actor,
+        ),
+      auditStatement(db, audit, partner.id, "key.created", minted.keyId),
+    ]);
+    const key = (await getKey(db, minted.keyId))!;
+    return c.json({ key: minted.full, api_key: serializeKey(key, { user }) }, 201);
+  });

@@ -1,0 +1,32 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { ApiKeySchema, serializeKey } from "../schemas/api-key";
+import { errorResponses, json } from "../schemas/common";
+import { visibleKey } from "./access";
+import { operatorOrKey } from "./security";
+
+export const KeyParams = z.object({ key_id: z.string().max(64).openapi({ example: "key_3hT9kQ2mZx7LpW4a" }) });
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/keys/{key_id}",
+  tags: ["Keys"],
+  summary: "Read an API key",
+  description:
+    "Scopes are shown as the key can use them: filtered by its user's permissions. `all_permissions=true` shows the key's own scopes unfiltered.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: {
+    params: KeyParams,
+    query: z.object({ all_permissions: z.enum(["true", "false"]).default("false") }),
+  },
+  responses: { 200: json(ApiKeySchema, "The key (never its secret)."), ...errorResponses },
+});
+
+export const registerKeysGet = (app: App) =>
+  app.openapi(route, async (c) => {
+    requireScope(c.get("principal"), "keys:read");
+    const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
+    return c.json(serializeKey(key, { user, allPermissions: c.req.valid("query").all_permissions === "true" }), 200);
+  });

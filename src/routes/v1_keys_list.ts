@@ -1,0 +1,46 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { listKeys } from "../db/keys";
+import { getUser, type User } from "../db/users";
+import { decodeCursor, page } from "../lib/cursor";
+import { ApiKeySchema, KeyStatusSchema, KeyTypeSchema, serializeKey } from "../schemas/api-key";
+import { Cursor, errorResponses, json, Limit, pageOf } from "../schemas/common";
+import { visiblePartner } from "./access";
+import { PartnerParams } from "./v1_partners_get";
+import { operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/partners/{partner_id}/keys",
+  tags: ["Keys"],
+  summary: "List a partner's API keys, newest first",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: {
+    params: PartnerParams,
+    query: z.object({ status: KeyStatusSchema.optional(), type: KeyTypeSchema.optional(), limit: Limit, cursor: Cursor }),
+  },
+  responses: { 200: json(pageOf(ApiKeySchema, "ApiKeyPage"), "A page of keys."), ...errorResponses },
+});
+
+export const registerKeysList = (app: App) =>
+  app.openapi(route, async (c) => {
+    requireScope(c.get("principal"), "keys:read");
+    const partner = await visiblePartner(c, c.req.valid("param").partner_id);
+    const { status, type, limit, cursor } = c.req.valid("query");
+    const db = c.env.DB;
+    const result = page(await listKeys(db, partner.id, { status, type }, decodeCursor(cursor), limit), limit);
+    // Users are few per page; read each once to filter its keys' scopes.
+    const users = new Map<string, User | null>();
+    for (const id of new Set(result.data.map((k) => k.user_id).filter((id): id is string => id !== null))) {
+      users.set(id, await getUser(db, id));
+    }
+    return c.json(
+      {
+        data: result.data.map((k) => serializeKey(k, { user: k.user_id ? (users.get(k.user_id) ?? null) : null })),
+        next_cursor: result.next_cursor,
+      },
+      200,
+    );
+  });

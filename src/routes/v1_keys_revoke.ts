@@ -1,0 +1,38 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { auditStatement } from "../db/audit";
+import { getKey, keySql } from "../db/keys";
+import { ApiKeySchema, serializeKey } from "../schemas/api-key";
+import { errorResponses, json } from "../schemas/common";
+import { auditContext, visibleKey } from "./access";
+import { KeyParams } from "./v1_keys_get";
+import { operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/keys/{key_id}/revoke",
+  tags: ["Keys"],
+  summary: "Revoke an API key",
+  description: "The key, and any secret still in a rotation grace period, is refused from the next request on. Idempotent.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { params: KeyParams },
+  responses: { 200: json(ApiKeySchema, "The revoked key."), ...errorResponses },
+});
+
+export const registerKeysRevoke = (app: App) =>
+  app.openapi(route, async (c) => {
+    requireScope(c.get("principal"), "keys:write");
+    const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
+    if (!key.revoked_at) {
+      const audit = auditContext(c);
+      const db = c.env.DB;
+      // Of two racing revokes, only the one that changed the row records an event.
+      await db.batch([
+        db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor),
+        auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
+      ]);
+    }
+    return c.json(serializeKey((await getKey(c.env.DB, key.id))!, { user }), 200);
+  });

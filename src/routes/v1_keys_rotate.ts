@@ -1,0 +1,51 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { pepperOf } from "../auth/verify-key";
+import { keyPrefix } from "../config";
+import { auditStatement } from "../db/audit";
+import { getKey, keySql } from "../db/keys";
+import { HASH_VERSION, mintKey } from "../keys/crypto";
+import { ApiError } from "../lib/problem";
+import { nowIso } from "../lib/time";
+import { KeyWithSecretSchema, RotateSchema, serializeKey } from "../schemas/api-key";
+import { conflictResponse, errorResponses, json } from "../schemas/common";
+import { auditContext, visibleKey } from "./access";
+import { KeyParams } from "./v1_keys_get";
+import { operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/keys/{key_id}/rotate",
+  tags: ["Keys"],
+  summary: "Rotate an API key's secret",
+  description:
+    "Issues a new secret for the same key id. The old secret keeps working for `grace_period_seconds` (0 = refused at once). " +
+    "Rotating again during a grace period retires the older secret immediately.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { params: KeyParams, body: { required: false, content: { "application/json": { schema: RotateSchema } } } },
+  responses: { 200: json(KeyWithSecretSchema, "The key with its new secret."), ...errorResponses, ...conflictResponse },
+});
+
+export const registerKeysRotate = (app: App) =>
+  app.openapi(route, async (c) => {
+    requireScope(c.get("principal"), "keys:write");
+    const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
+    if (key.revoked_at) throw new ApiError(409, "key_revoked", "A revoked key cannot be rotated.");
+    // An absent body skips validation, so the schema default does not apply there.
+    const grace = c.req.valid("json").grace_period_seconds ?? 0;
+
+    const minted = await mintKey(pepperOf(c.env), keyPrefix(c.env), key.type, key.id.slice(4));
+    const audit = auditContext(c);
+    const db = c.env.DB;
+    const graceEnds = grace > 0 ? nowIso(Date.parse(audit.at) + grace * 1000) : null;
+    const [update] = await db.batch([
+      db
+        .prepare(keySql.rotate)
+        .bind(key.id, minted.hash, HASH_VERSION, minted.lastFour, graceEnds ? key.secret_hash : null, graceEnds, audit.at),
+      auditStatement(db, audit, key.partner_id, "key.rotated", key.id, { onlyIfChanged: true }),
+    ]);
+    if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be rotated.");
+    return c.json({ key: minted.full, api_key: serializeKey((await getKey(db, key.id))!, { user }) }, 200);
+  });

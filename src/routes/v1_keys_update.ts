@@ -1,0 +1,60 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType } from "../auth/key-rules";
+import { dedupe } from "../auth/scopes";
+import { auditStatement } from "../db/audit";
+import { list, setClause } from "../db/json";
+import { getKey } from "../db/keys";
+import { ApiError } from "../lib/problem";
+import { ApiKeySchema, KeyPatchSchema, serializeKey } from "../schemas/api-key";
+import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { auditContext, visibleKey } from "./access";
+import { KeyParams } from "./v1_keys_get";
+import { assertKnownTier, operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/keys/{key_id}",
+  tags: ["Keys"],
+  summary: "Update an API key",
+  description: "Changes take effect on the key's next request. `rate_limit_tier` and `credits_remaining` are operator-only.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { params: KeyParams, body: jsonBody(KeyPatchSchema) },
+  responses: { 200: json(ApiKeySchema, "The updated key."), ...errorResponses, ...conflictResponse },
+});
+
+const LIST_FIELDS = ["scopes", "resources", "allowed_origins", "allowed_ips", "allowed_agents"] as const;
+const SCALAR_FIELDS = ["name", "description", "rate_limit_tier", "expires_at", "credits_remaining"] as const;
+
+export const registerKeysUpdate = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    requireScope(principal, "keys:write");
+    const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
+    if (key.revoked_at) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
+    const body = c.req.valid("json");
+    assertOperatorOnlyFields(principal, body);
+    assertKnownTier(c.env, body.rate_limit_tier);
+    if (body.scopes) {
+      body.scopes = dedupe(body.scopes);
+      assertNoEscalation(principal, body.scopes);
+      assertScopesFitType(key.type, body.scopes);
+    }
+
+    const patch: Record<string, string | number | null> = {};
+    for (const field of SCALAR_FIELDS) if (body[field] !== undefined) patch[field] = body[field];
+    for (const field of LIST_FIELDS) if (body[field] !== undefined) patch[field] = list(body[field]);
+    if (Object.keys(patch).length === 0) return c.json(serializeKey(key, { user }), 200);
+
+    const audit = auditContext(c);
+    const set = setClause({ ...patch, updated_at: audit.at }, 2);
+    const db = c.env.DB;
+    const [update] = await db.batch([
+      db.prepare(`UPDATE api_keys SET ${set.sql} WHERE id = ?1 AND revoked_at IS NULL`).bind(key.id, ...set.binds),
+      auditStatement(db, audit, key.partner_id, "key.updated", key.id, { onlyIfChanged: true }),
+    ]);
+    if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
+    return c.json(serializeKey((await getKey(db, key.id))!, { user }), 200);
+  });

@@ -1,0 +1,55 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate } from "../auth/authenticate";
+import { auditStatement } from "../db/audit";
+import { list } from "../db/json";
+import { getPartner, partnerSql } from "../db/partners";
+import { newPartnerId } from "../lib/ids";
+import { ApiError } from "../lib/problem";
+import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { PartnerCreateSchema, PartnerSchema, serializePartner } from "../schemas/partner";
+import { auditContext } from "./access";
+import { assertKnownTier, isUniqueViolation, operatorOnly } from "./security";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/partners",
+  tags: ["Partners"],
+  summary: "Create a partner",
+  security: operatorOnly,
+  middleware: [authenticate({ accept: "operator" })] as const,
+  request: { body: jsonBody(PartnerCreateSchema) },
+  responses: { 201: json(PartnerSchema, "The new partner."), ...errorResponses, ...conflictResponse },
+});
+
+export const registerPartnersCreate = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    assertKnownTier(c.env, body.rate_limit_tier);
+    const audit = auditContext(c);
+    const id = newPartnerId();
+    const db = c.env.DB;
+    try {
+      await db.batch([
+        db
+          .prepare(partnerSql.insert)
+          .bind(
+            id,
+            body.slug,
+            body.name,
+            body.contact_email,
+            body.website_url,
+            body.rate_limit_tier ?? "standard",
+            list(body.scopes ?? []),
+            list(body.resources ?? []),
+            list(body.allowed_origins ?? []),
+            audit.at,
+          ),
+        auditStatement(db, audit, id, "partner.created", id),
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ApiError(409, "slug_taken", `A partner with slug "${body.slug}" already exists.`);
+      throw err;
+    }
+    return c.json(serializePartner((await getPartner(db, id))!), 201);
+  });

@@ -1,0 +1,47 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate } from "../auth/authenticate";
+import { auditStatement } from "../db/audit";
+import { list, setClause } from "../db/json";
+import { getPartner } from "../db/partners";
+import { errorResponses, json, jsonBody } from "../schemas/common";
+import { PartnerPatchSchema, PartnerSchema, serializePartner } from "../schemas/partner";
+import { auditContext, visiblePartner } from "./access";
+import { PartnerParams } from "./v1_partners_get";
+import { assertKnownTier, operatorOnly } from "./security";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/partners/{partner_id}",
+  tags: ["Partners"],
+  summary: "Update a partner (including suspending or revoking it)",
+  description: "Suspending or revoking a partner refuses all of its keys within 30 seconds.",
+  security: operatorOnly,
+  middleware: [authenticate({ accept: "operator" })] as const,
+  request: { params: PartnerParams, body: jsonBody(PartnerPatchSchema) },
+  responses: { 200: json(PartnerSchema, "The updated partner."), ...errorResponses },
+});
+
+export const registerPartnersUpdate = (app: App) =>
+  app.openapi(route, async (c) => {
+    const partner = await visiblePartner(c, c.req.valid("param").partner_id);
+    const body = c.req.valid("json");
+    assertKnownTier(c.env, body.rate_limit_tier);
+    const patch: Record<string, string | null> = {};
+    for (const field of ["name", "contact_email", "website_url", "status", "rate_limit_tier"] as const) {
+      if (body[field] !== undefined) patch[field] = body[field];
+    }
+    for (const field of ["scopes", "resources", "allowed_origins"] as const) {
+      if (body[field] !== undefined) patch[field] = list(body[field]);
+    }
+    if (Object.keys(patch).length === 0) return c.json(serializePartner(partner), 200);
+
+    const audit = auditContext(c);
+    const set = setClause({ ...patch, updated_at: audit.at }, 2);
+    const db = c.env.DB;
+    await db.batch([
+      db.prepare(`UPDATE partners SET ${set.sql} WHERE id = ?1`).bind(partner.id, ...set.binds),
+      auditStatement(db, audit, partner.id, "partner.updated", partner.id),
+    ]);
+    return c.json(serializePartner((await getPartner(db, partner.id))!), 200);
+  });

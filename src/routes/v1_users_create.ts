@@ -1,0 +1,46 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { auditStatement } from "../db/audit";
+import { list } from "../db/json";
+import { getUser, userSql } from "../db/users";
+import { newUserId } from "../lib/ids";
+import { ApiError } from "../lib/problem";
+import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { serializeUser, UserCreateSchema, UserSchema } from "../schemas/user";
+import { auditContext, visiblePartner } from "./access";
+import { PartnerParams } from "./v1_partners_get";
+import { isUniqueViolation, operatorOrKey } from "./security";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/partners/{partner_id}/users",
+  tags: ["Users"],
+  summary: "Create a user (a person or a bot) of a partner",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { params: PartnerParams, body: jsonBody(UserCreateSchema) },
+  responses: { 201: json(UserSchema, "The new user."), ...errorResponses, ...conflictResponse },
+});
+
+export const registerUsersCreate = (app: App) =>
+  app.openapi(route, async (c) => {
+    requireScope(c.get("principal"), "users:write");
+    const partner = await visiblePartner(c, c.req.valid("param").partner_id);
+    const body = c.req.valid("json");
+    const audit = auditContext(c);
+    const id = newUserId();
+    const db = c.env.DB;
+    try {
+      await db.batch([
+        db
+          .prepare(userSql.insert)
+          .bind(id, partner.id, body.first_name, body.last_name, body.email, body.role, body.kind, list(body.permissions), audit.at),
+        auditStatement(db, audit, partner.id, "user.created", id),
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ApiError(409, "email_taken", "This partner already has a user with that email.");
+      throw err;
+    }
+    return c.json(serializeUser((await getUser(db, id))!), 201);
+  });

@@ -1,0 +1,157 @@
+import { z } from "@hono/zod-openapi";
+import { effectiveScopes } from "../auth/scopes";
+import { keyStatus, type ApiKeyRecord } from "../db/keys";
+import type { User } from "../db/users";
+import { canonicalIpEntry, isProductName } from "../guards/ip-format";
+import { KEY_TYPES } from "../keys/format";
+import { OriginList, ResourceList, ScopeList, Timestamp } from "./common";
+
+export const KeyTypeSchema = z.enum(KEY_TYPES);
+export const KeyStatusSchema = z.enum(["active", "revoked", "expired"]);
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_3hT9kQ2mZx7LpW4a" }),
+    partner_id: z.string(),
+    user_id: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    type: KeyTypeSchema,
+    prefix: z.string().openapi({ example: "kw_sk_3hT9kQ2mZx7LpW4a" }),
+    last_four: z.string(),
+    scopes: z.array(z.string()),
+    resources: z.array(z.string()),
+    allowed_origins: z.array(z.string()),
+    allowed_ips: z.array(z.string()),
+    allowed_agents: z.array(z.string()),
+    rate_limit_tier: z.string().nullable(),
+    credits_remaining: z.number().int().nullable(),
+    expires_at: Timestamp.nullable(),
+    status: KeyStatusSchema,
+    revoked_at: Timestamp.nullable(),
+    revoked_by: z.string().nullable(),
+    created_at: Timestamp,
+    created_by: z.string(),
+    last_used_at: Timestamp.nullable(),
+    secret_rotated_at: Timestamp.nullable(),
+    updated_at: Timestamp,
+  })
+  .openapi("ApiKey");
+
+export const KeyWithSecretSchema = z
+  .object({
+    key: z.string().openapi({ description: "The full key. Shown only now: store it safely." }),
+    api_key: ApiKeySchema,
+  })
+  .openapi("ApiKeyWithSecret");
+
+const IpList = z
+  .array(
+    z
+      .string()
+      .max(64)
+      .transform((value, ctx) => {
+        const entry = canonicalIpEntry(value);
+        if (entry === null) {
+          ctx.addIssue({ code: "custom", message: "Must be an IPv4/IPv6 address or CIDR" });
+          return z.NEVER;
+        }
+        return entry;
+      }),
+  )
+  .max(100)
+  .openapi({ example: ["172.16.0.0/12", "127.0.0.1"] });
+
+const AgentList = z
+  .array(z.string().min(1).max(64).refine(isProductName, "Must be a User-Agent product name such as MyApp"))
+  .max(100);
+
+/** `expires_at` accepts a date-time or a date (`yyyy-mm-dd`, midnight UTC); either must lie in the future. */
+const ExpiresAt = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString())
+  .refine((iso) => Date.parse(iso) > Date.now(), "expires_at must be in the future")
+  .openapi({ example: "2027-06-05T00:00:00Z" });
+
+const Credits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const mutableKeyFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(1000).nullable(),
+  scopes: ScopeList,
+  resources: ResourceList,
+  allowed_origins: OriginList,
+  allowed_ips: IpList,
+  allowed_agents: AgentList,
+  rate_limit_tier: z.string().min(1).max(32).nullable(),
+  expires_at: ExpiresAt.nullable(),
+  credits_remaining: Credits.nullable(),
+};
+
+export const KeyCreateSchema = z
+  .strictObject({
+    ...mutableKeyFields,
+    description: mutableKeyFields.description.optional(),
+    type: KeyTypeSchema,
+    user_id: z.string().max(64).nullable().optional(),
+    scopes: ScopeList.optional(),
+    resources: ResourceList.optional(),
+    allowed_origins: OriginList.optional(),
+    allowed_ips: IpList.optional(),
+    allowed_agents: AgentList.optional(),
+    rate_limit_tier: mutableKeyFields.rate_limit_tier.optional(),
+    expires_at: mutableKeyFields.expires_at.optional(),
+    credits_remaining: mutableKeyFields.credits_remaining.optional(),
+  })
+  .openapi("ApiKeyCreate");
+
+export const KeyPatchSchema = z.strictObject(mutableKeyFields).partial().openapi("ApiKeyPatch");
+
+export const RotateSchema = z
+  .strictObject({
+    grace_period_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .default(0)
+      .openapi({ description: "How long the old secret keeps working; 0 retires it at once." }),
+  })
+  .openapi("ApiKeyRotate");
+
+export interface SerializeKeyOptions {
+  /** The key's user, whose permissions filter the scopes shown (Partoo); null for keys without one. */
+  user: User | null;
+  /** `?all_permissions=true`: show the key's own scopes, unfiltered. */
+  allPermissions?: boolean;
+}
+
+export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.infer<typeof ApiKeySchema> {
+  const scopes = options.allPermissions ? k.scopes : effectiveScopes(k.scopes, options.user?.permissions ?? null);
+  return {
+    id: k.id,
+    partner_id: k.partner_id,
+    user_id: k.user_id,
+    name: k.name,
+    description: k.description,
+    type: k.type,
+    prefix: k.prefix,
+    last_four: k.last_four,
+    scopes,
+    resources: k.resources,
+    allowed_origins: k.allowed_origins,
+    allowed_ips: k.allowed_ips,
+    allowed_agents: k.allowed_agents,
+    rate_limit_tier: k.rate_limit_tier,
+    credits_remaining: k.credits_remaining,
+    expires_at: k.expires_at,
+    status: keyStatus(k),
+    revoked_at: k.revoked_at,
+    revoked_by: k.revoked_by,
+    created_at: k.created_at,
+    created_by: k.created_by,
+    last_used_at: k.last_used_at,
+    secret_rotated_at: k.secret_rotated_at,
+    updated_at: k.updated_at,
+  };
+}

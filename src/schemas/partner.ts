@@ -1,0 +1,73 @@
+import { z } from "@hono/zod-openapi";
+import type { Partner } from "../db/partners";
+import { OriginList, ResourceList, ScopeList, Timestamp } from "./common";
+
+export const PartnerStatus = z.enum(["active", "suspended", "revoked"]);
+const Tier = z.string().min(1).max(32).openapi({ example: "standard" });
+
+export const PartnerSchema = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    contact_email: z.string(),
+    website_url: z.string(),
+    status: PartnerStatus,
+    rate_limit_tier: z.string(),
+    scopes: z.array(z.string()),
+    resources: z.array(z.string()),
+    allowed_origins: z.array(z.string()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("Partner");
+
+const partnerFields = {
+  slug: z.string().min(1).max(64).regex(/^[-a-zA-Z0-9_]+$/, "Slugs are letters, digits, _ and -"),
+  name: z.string().trim().min(1).max(200),
+  contact_email: z.email().max(254),
+  website_url: z.url({ protocol: /^https?$/ }).max(2048),
+  rate_limit_tier: Tier,
+  scopes: ScopeList,
+  resources: ResourceList,
+  allowed_origins: OriginList,
+};
+
+export const PartnerCreateSchema = z
+  .strictObject({
+    ...partnerFields,
+    rate_limit_tier: Tier.optional(),
+    scopes: ScopeList.optional(),
+    resources: ResourceList.optional(),
+    allowed_origins: OriginList.optional(),
+  })
+  .openapi("PartnerCreate");
+
+export const PartnerPatchSchema = z
+  .strictObject({
+    name: partnerFields.name,
+    contact_email: partnerFields.contact_email,
+    website_url: partnerFields.website_url,
+    status: PartnerStatus,
+    rate_limit_tier: Tier,
+    scopes: ScopeList,
+    resources: ResourceList,
+    allowed_origins: OriginList,
+  })
+  .partial()
+  .openapi("PartnerPatch");
+
+export const serializePartner = (p: Partner): z.infer<typeof PartnerSchema> => ({
+  id: p.id,
+  slug: p.slug,
+  name: p.name,
+  contact_email: p.contact_email,
+  website_url: p.website_url,
+  status: p.status,
+  rate_limit_tier: p.rate_limit_tier,
+  scopes: p.scopes,
+  resources: p.resources,
+  allowed_origins: p.allowed_origins,
+  created_at: p.created_at,
+  updated_at: p.updated_at,
+});

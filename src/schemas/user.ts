@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import type { User } from "../db/users";
+import { ScopeList, Timestamp } from "./common";
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    partner_id: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    name: z.string(),
+    email: z.string(),
+    role: z.string(),
+    kind: z.enum(["user", "bot"]),
+    permissions: z.array(z.string()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("User");
+
+export const UserCreateSchema = z
+  .strictObject({
+    first_name: z.string().trim().min(1).max(100),
+    last_name: z.string().trim().max(100),
+    email: z.email().max(254),
+    role: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "Roles are letters, digits and _")
+      .openapi({ example: "BUSINESS_MANAGER" }),
+    kind: z.enum(["user", "bot"]).default("user"),
+    permissions: ScopeList.default([]),
+  })
+  .openapi("UserCreate");
+
+export const fullName = (u: Pick<User, "first_name" | "last_name">) => `${u.first_name} ${u.last_name}`.trim();
+
+export const serializeUser = (u: User): z.infer<typeof UserSchema> => ({
+  id: u.id,
+  partner_id: u.partner_id,
+  first_name: u.first_name,
+  last_name: u.last_name,
+  name: fullName(u),
+  email: u.email,
+  role: u.role,
+  kind: u.kind,
+  permissions: u.permissions,
+  created_at: u.created_at,
+  updated_at: u.updated_at,
+});

@@ -1,0 +1,88 @@
+import { env, exports } from "cloudflare:workers";
+
+export const ADMIN = "test-admin-token";
+
+export interface CallOptions {
+  method?: string;
+  /** A key, the admin token, or null for no credential. */
+  auth?: string | null;
+  /** Header carrying the credential; Authorization: Bearer by default. */
+  via?: "authorization" | "x-api-key" | "x-APIKey";
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** One request through the real Worker entrypoint (workerd, real D1/KV/DO bindings). */
+export async function call<T = any>(path: string, options: CallOptions = {}): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  const auth = options.auth === undefined ? ADMIN : options.auth;
+  if (auth !== null) {
+    const via = options.via ?? "authorization";
+    headers[via] = via === "authorization" ? `Bearer ${auth}` : auth;
+  }
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(
+    new Request(`http://keyward.test${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body }),
+  );
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+let counter = 0;
+export const unique = (label: string) => `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export async function createPartner(overrides: Record<string, unknown> = {}) {
+  const slug = unique("p");
+  const res = await call("/v1/partners", {
+    body: {
+      slug,
+      name: `Partner ${slug}`,
+      contact_email: `ops@${slug}.example`,
+      website_url: `https://${slug}.example`,
+      scopes: ["keys:read", "keys:write", "users:read", "users:write", "audit:read", "charges:read"],
+      ...overrides,
+    },
+  });
+  if (res.status !== 201) throw new Error(`partner create failed: ${res.status} ${res.text}`);
+  return res.body as { id: string; slug: string; scopes: string[]; [k: string]: unknown };
+}
+
+export async function createKey(partnerId: string, body: Record<string, unknown> = {}, auth: string = ADMIN) {
+  const res = await call(`/v1/partners/${partnerId}/keys`, { auth, body: { name: "test key", type: "secret", ...body } });
+  if (res.status !== 201) throw new Error(`key create failed: ${res.status} ${res.text}`);
+  return res.body as { key: string; api_key: Record<string, any> & { id: string } };
+}
+
+export async function createUser(partnerId: string, body: Record<string, unknown> = {}) {
+  const res = await call(`/v1/partners/${partnerId}/users`, {
+    body: { first_name: "Perceval", last_name: "de Galles", email: `${unique("u")}@example.com`, role: "BUSINESS_MANAGER", ...body },
+  });
+  if (res.status !== 201) throw new Error(`user create failed: ${res.status} ${res.text}`);
+  return res.body as { id: string; permissions: string[]; [k: string]: unknown };
+}
+
+/** A partner with one all-powerful secret key, the common starting point. */
+export async function partnerWithKey(keyBody: Record<string, unknown> = {}) {
+  const partner = await createPartner();
+  const created = await createKey(partner.id, keyBody);
+  return { partner, key: created.key, apiKey: created.api_key };
+}
+
+export { env };
