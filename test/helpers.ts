@@ -86,3 +86,6 @@ export async function partnerWithKey(keyBody: Record<string, unknown> = {}) {
 }
 
 export { env };
+
+/** Lets wall-clock time pass for expiry and grace periods (never used to measure speed). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

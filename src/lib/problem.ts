@@ -50,10 +50,8 @@ export function problemBody(status: number, code: string, detail: string, reques
 
 export function problemResponse(c: Context, err: ApiError): Response {
   const body = problemBody(err.status, err.code, err.detail, c.get("requestId") ?? "", err.extra.errors);
-  return new Response(JSON.stringify(body), {
-    status: err.status,
-    headers: { "content-type": "application/problem+json", ...err.extra.headers },
-  });
+  // Through the context, so headers other middleware already set (X-Request-Id, rate limits) survive.
+  return c.body(JSON.stringify(body), err.status, { "content-type": "application/problem+json", ...err.extra.headers });
 }
 
 // One body for every refused key, so a caller cannot tell unknown from revoked from wrong secret.

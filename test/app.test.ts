@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { call, createKey, createPartner, createUser } from "./helpers";
+
+describe("app", () => {
+  it("serves a valid OpenAPI 3.1 document covering every route with security schemes", async () => {
+    const res = await call("/openapi.json", { auth: null });
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe("3.1.0");
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(
+      [
+        "GET /healthz", "POST /v1/partners", "GET /v1/partners", "GET /v1/partners/{partner_id}", "PATCH /v1/partners/{partner_id}",
+        "POST /v1/partners/{partner_id}/users", "GET /v1/partners/{partner_id}/users", "GET /v1/users/{user_id}",
+        "POST /v1/partners/{partner_id}/keys", "GET /v1/partners/{partner_id}/keys", "GET /v1/keys/{key_id}", "PATCH /v1/keys/{key_id}",
+        "POST /v1/keys/{key_id}/rotate", "POST /v1/keys/{key_id}/revoke", "GET /v1/me/key", "GET /v1/me/partner",
+        "GET /v1/partners/{partner_id}/audit-events",
+      ].sort(),
+    );
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "apiKeyHeader", "operator"]);
+    // Every $ref must resolve inside the document.
+    const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[^"]+"/g) ?? [];
+    for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split("/").pop()!.replace('"', ""));
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        expect(op.responses, `${method} ${path}`).toBeDefined();
+        if (path !== "/healthz") expect(op.security, `${method} ${path}`).toBeDefined();
+      }
+    }
+  });
+
+  it("renders the docs page", async () => {
+    const res = await call("/docs", { auth: null });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("/openapi.json");
+  });
+
+  it("answers unknown routes with 404 and wrong methods with 405 and Allow, as problem+json", async () => {
+    const missing = await call("/v2/nothing", { auth: null });
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe("route_not_found");
+    const wrong = await call("/v1/partners", { method: "DELETE" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toContain("GET");
+    expect(wrong.headers.get("content-type")).toContain("application/problem+json");
+  });
+
+  it("refuses non-JSON bodies with 415, malformed JSON with 400 and bodies over 1 MiB with 413", async () => {
+    const form = await call("/v1/partners", { body: "slug=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(form.status).toBe(415);
+    expect(form.body.code).toBe("unsupported_media_type");
+    const text = await call("/v1/partners", { body: "{}", headers: { "content-type": "text/plain" } });
+    expect(text.status).toBe(415);
+    const broken = await call("/v1/partners", { body: "{not json" });
+    expect(broken.status).toBe(400);
+    expect(broken.headers.get("content-type")).toContain("application/problem+json");
+    const huge = await call("/v1/partners", { body: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.code).toBe("payload_too_large");
+  });
+
+  it("keeps a caller's X-Request-Id and echoes it into problem bodies", async () => {
+    const res = await call("/v1/me/key", { auth: null, headers: { "x-request-id": "trace-abc-123" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-abc-123");
+    expect(res.body.request_id).toBe("trace-abc-123");
+  });
+
+  it("never returns a key's secret or its stored hash except the one time it is created or rotated", async () => {
+    const p = await createPartner();
+    const user = await createUser(p.id);
+    const created = await createKey(p.id, { user_id: user.id, scopes: ["keys:read", "keys:write", "audit:read", "users:read"] });
+    const secret = created.key;
+    const secretPart = secret.slice(22, 46);
+    const { env } = await import("cloudflare:workers");
+    const stored = await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(created.api_key.id).first<{ secret_hash: string }>();
+    const paths = [
+      "/v1/me/key", "/v1/me/partner", `/v1/keys/${created.api_key.id}`, `/v1/keys/${created.api_key.id}?all_permissions=true`,
+      `/v1/partners/${p.id}/keys`, `/v1/partners/${p.id}/audit-events`, `/v1/partners/${p.id}/users`, `/v1/users/${user.id}`,
+    ];
+    const responses = [];
+    for (const path of paths) {
+      responses.push(await call(path, { auth: secret }));
+      responses.push(await call(path));
+    }
+    responses.push(await call(`/v1/keys/${created.api_key.id}`, { method: "PATCH", body: { name: "n" } }));
+    responses.push(await call("/v1/me/key", { auth: secret.slice(0, -1) + "x" }));
+    const rotated = await call(`/v1/keys/${created.api_key.id}/rotate`, { body: { grace_period_seconds: 60 } });
+    responses.push(await call(`/v1/keys/${created.api_key.id}/revoke`, { method: "POST" }));
+    for (const res of responses) {
+      expect(res.text).not.toContain(secretPart);
+      expect(res.text).not.toContain(stored!.secret_hash);
+      expect(res.text).not.toContain(rotated.body.key.slice(22, 46));
+      expect(res.text).not.toMatch(/secret_hash|previous_secret/);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { call, createPartner, partnerWithKey, unique } from "../helpers";
+
+const PARTNER_FIELDS = [
+  "id", "slug", "name", "contact_email", "website_url", "status", "rate_limit_tier",
+  "scopes", "resources", "allowed_origins", "created_at", "updated_at",
+].sort();
+
+describe("partners", () => {
+  it("creates a partner with defaults and exactly the contract's fields", async () => {
+    const slug = unique("acme");
+    const res = await call("/v1/partners", {
+      body: { slug, name: "Acme", contact_email: "ops@acme.example", website_url: "https://acme.example" },
+    });
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(PARTNER_FIELDS);
+    expect(res.body).toMatchObject({ slug, status: "active", rate_limit_tier: "standard", scopes: [], resources: [], allowed_origins: [] });
+    expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Date(res.body.created_at).toISOString()).toBe(res.body.created_at);
+  });
+
+  it("normalizes allowed origins on write and refuses wildcards and paths", async () => {
+    const ok = await createPartner({ allowed_origins: ["HTTPS://App.Example.com:443", "http://localhost:8080/"] });
+    expect(ok.allowed_origins).toEqual(["https://app.example.com", "http://localhost:8080"]);
+    for (const bad of ["*", "null", "https://*.example.com", "https://a.example/path", "ftp://a.example"]) {
+      const res = await call("/v1/partners", {
+        body: { slug: unique("o"), name: "x", contact_email: "a@b.example", website_url: "https://b.example", allowed_origins: [bad] },
+      });
+      expect(res.status, bad).toBe(400);
+      expect(res.body.errors[0].path).toBe("allowed_origins.0");
+    }
+  });
+
+  it("answers 409 slug_taken for a duplicate slug", async () => {
+    const p = await createPartner();
+    const res = await call("/v1/partners", {
+      body: { slug: p.slug, name: "dup", contact_email: "a@b.example", website_url: "https://b.example" },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("slug_taken");
+  });
+
+  it("validates input with a field-by-field 400 problem", async () => {
+    const res = await call("/v1/partners", { body: { slug: "has space", name: "", contact_email: "nope", website_url: "javascript:x" } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(res.body.code).toBe("validation_error");
+    const paths = res.body.errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(["contact_email", "name", "slug", "website_url"]);
+  });
+
+  it("refuses server-owned and unknown fields", async () => {
+    const res = await call("/v1/partners", {
+      body: { slug: unique("s"), name: "x", contact_email: "a@b.example", website_url: "https://b.example", id: "mine", status: "suspended" },
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("refuses a rate-limit tier that RATE_LIMIT_TIERS does not define", async () => {
+    const res = await call("/v1/partners", {
+      body: { slug: unique("t"), name: "x", contact_email: "a@b.example", website_url: "https://b.example", rate_limit_tier: "gold" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe("rate_limit_tier");
+  });
+
+  it("reads, updates and suspends a partner", async () => {
+    const p = await createPartner();
+    expect((await call(`/v1/partners/${p.id}`)).body.slug).toBe(p.slug);
+    const res = await call(`/v1/partners/${p.id}`, { method: "PATCH", body: { name: "Renamed", rate_limit_tier: "premium", status: "suspended" } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: "Renamed", rate_limit_tier: "premium", status: "suspended" });
+    expect(res.body.updated_at >= res.body.created_at).toBe(true);
+  });
+
+  it("answers 404 problem+json for an unknown partner", async () => {
+    const res = await call("/v1/partners/8e2b6f1a-0000-4000-8000-000000000000");
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe("not_found");
+  });
+
+  it("lists partners newest first across pages with an opaque cursor", async () => {
+    const made = [await createPartner(), await createPartner(), await createPartner()];
+    const first = await call("/v1/partners?limit=2");
+    expect(first.body.data.map((p: { id: string }) => p.id)).toEqual([made[2]!.id, made[1]!.id]);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await call(`/v1/partners?limit=2&cursor=${first.body.next_cursor}`);
+    expect(second.body.data[0].id).toBe(made[0]!.id);
+    expect((await call("/v1/partners?cursor=garbage")).status).toBe(400);
+    expect((await call("/v1/partners?limit=1000")).status).toBe(400);
+  });
+
+  it("is operator-only: a partner key with every scope is refused with 401", async () => {
+    const { key } = await partnerWithKey();
+    for (const [method, path] of [["GET", "/v1/partners"], ["POST", "/v1/partners"]] as const) {
+      const res = await call(path, { method, auth: key, body: method === "POST" ? {} : undefined });
+      expect(res.status).toBe(401);
+    }
+  });
+});
