@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS partners (
   scopes          TEXT    NOT NULL DEFAULT '[]',
   resources       TEXT    NOT NULL DEFAULT '[]',
   allowed_origins TEXT    NOT NULL DEFAULT '[]',
+  -- Bumped by every change; cached copies of a key record carry it so the key's Durable Object can spot stale ones.
+  version         INTEGER NOT NULL DEFAULT 1,
   created_at      TEXT    NOT NULL,
   updated_at      TEXT    NOT NULL
 );
@@ -66,6 +68,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
   created_by                 TEXT    NOT NULL,
   last_used_at               TEXT,
   secret_rotated_at          TEXT,
+  -- Bumped by every change made through the API (not by usage flushes of last_used_at/credits).
+  version                    INTEGER NOT NULL DEFAULT 1,
   updated_at                 TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_partner ON api_keys (partner_id, seq);

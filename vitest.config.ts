@@ -11,6 +11,12 @@ export default defineConfig({
           ADMIN_TOKEN: "test-admin-token",
           KEY_PEPPER: "test-pepper",
           SERVER_TIMING: "on",
+          // The two default tiers plus a tiny one that tests can exhaust quickly.
+          RATE_LIMIT_TIERS: JSON.stringify({
+            standard: { limit: 1000, window_seconds: 60 },
+            premium: { limit: 20000, window_seconds: 60 },
+            tiny: { limit: 5, window_seconds: 60 },
+          }),
         },
       },
     }),

@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { ApiError, problemResponse } from "./lib/problem";
 import { jsonOnly, limitBody } from "./middleware/json-only";
 import { requestLog } from "./middleware/request-log";
+import { serverTiming } from "./middleware/server-timing";
 import { registerRoutes } from "./routes";
 
 export type App = OpenAPIHono<AppEnv>;
@@ -46,6 +47,7 @@ export function createApp(): App {
   });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(serverTiming());
   app.use(requestLog());
   app.use(
     methodNotAllowed({

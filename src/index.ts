@@ -3,3 +3,4 @@ import { createApp } from "./app";
 const app = createApp();
 
 export default app;
+export { KeyGuard } from "./guard/key-guard";

@@ -3,6 +3,11 @@ declare module "*.sql?raw" {
   export default text;
 }
 
+type KeywardBindings = import("../src/env").Bindings;
+
 declare namespace Cloudflare {
-  interface Env extends import("../src/env").Bindings {}
+  interface Env extends KeywardBindings {}
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
 }

@@ -5,7 +5,9 @@ import { ApiError, invalidApiKey } from "../lib/problem";
 import { presentedCredential } from "./credentials";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
-import { checkKey } from "./verify-key";
+import type { Context } from "hono";
+import type { RateLimitState } from "../guard/policy";
+import { checkKey, type KeyRefusal } from "./verify-key";
 
 export interface AuthenticateOptions {
   /** Who may call: the operator's ADMIN_TOKEN, a partner key, or either. Default `"any"`. */
@@ -37,12 +39,30 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     } else {
       if (accept === "operator") throw invalidApiKey();
       const result = await checkKey(c.env, presented);
-      if (!result.ok) throw invalidApiKey();
-      principal = keyPrincipal(result.auth);
+      if (result.ratelimit) setRateLimitHeaders(c, result.ratelimit);
+      if (!result.ok) throw refusal(result.reason, result.ratelimit);
+      principal = keyPrincipal(result.auth, { credits: result.credits });
     }
     c.set("principal", principal);
     await next();
   };
+}
+
+/** IETF RateLimit header fields, on every key-authenticated response. */
+function setRateLimitHeaders(c: Context<AppEnv>, ratelimit: RateLimitState) {
+  c.header("RateLimit-Limit", String(ratelimit.limit));
+  c.header("RateLimit-Remaining", String(ratelimit.remaining));
+  c.header("RateLimit-Reset", String(ratelimit.reset));
+}
+
+function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): ApiError {
+  if (reason === "rate_limited") {
+    return new ApiError(429, "rate_limited", "This key has used its rate limit for the current window.", {
+      headers: { "retry-after": String(Math.max(1, ratelimit?.reset ?? 1)) },
+    });
+  }
+  if (reason === "credits_exhausted") return new ApiError(402, "credits_exhausted", "This key has no credits left.");
+  return invalidApiKey();
 }
 
 /** Refuses a key caller that lacks `scope`; the operator holds every scope. */

@@ -35,6 +35,7 @@ export interface ApiKeyRecord {
   created_by: string;
   last_used_at: string | null;
   secret_rotated_at: string | null;
+  version: number;
   updated_at: string;
 }
 
@@ -70,9 +71,10 @@ export const keySql = {
          ORDER BY seq DESC LIMIT ?6`,
   // Guarded by `revoked_at IS NULL` so a rotate racing a revoke can never resurrect the key.
   rotate: `UPDATE api_keys SET secret_hash = ?2, hash_version = ?3, last_four = ?4, previous_secret_hash = ?5,
-             previous_expires_at = ?6, secret_rotated_at = ?7, updated_at = ?7
+             previous_expires_at = ?6, secret_rotated_at = ?7, updated_at = ?7, version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
-  revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL
+  revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
+             version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
 };
 

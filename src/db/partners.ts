@@ -14,6 +14,7 @@ export interface Partner {
   scopes: string[];
   resources: string[];
   allowed_origins: string[];
+  version: number;
   created_at: string;
   updated_at: string;
 }

@@ -6,7 +6,8 @@ import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
 import { auditStatement } from "../db/audit";
 import { list } from "../db/json";
-import { getKey, keySql } from "../db/keys";
+import { keyChanged } from "../cache/propagate";
+import { keySql } from "../db/keys";
 import { getUser } from "../db/users";
 import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { displayPrefix } from "../keys/format";
@@ -76,6 +77,6 @@ export const registerKeysCreate = (app: App) =>
         ),
       auditStatement(db, audit, partner.id, "key.created", minted.keyId),
     ]);
-    const key = (await getKey(db, minted.keyId))!;
-    return c.json({ key: minted.full, api_key: serializeKey(key, { user }) }, 201);
+    const record = await keyChanged(c.env, minted.keyId, { isNew: true });
+    return c.json({ key: minted.full, api_key: serializeKey(record.key, { user }) }, 201);
   });

@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
 import { auditStatement } from "../db/audit";
-import { getKey, keySql } from "../db/keys";
+import { keyChanged } from "../cache/propagate";
+import { keySql } from "../db/keys";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
 import { errorResponses, json } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
@@ -25,14 +26,14 @@ export const registerKeysRevoke = (app: App) =>
   app.openapi(route, async (c) => {
     requireScope(c.get("principal"), "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
-    if (!key.revoked_at) {
-      const audit = auditContext(c);
-      const db = c.env.DB;
-      // Of two racing revokes, only the one that changed the row records an event.
-      await db.batch([
-        db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor),
-        auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
-      ]);
-    }
-    return c.json(serializeKey((await getKey(c.env.DB, key.id))!, { user }), 200);
+    if (key.revoked_at) return c.json(serializeKey(key, { user }), 200);
+    const audit = auditContext(c);
+    const db = c.env.DB;
+    // Of two racing revokes, only the one that changed the row records an event.
+    await db.batch([
+      db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor),
+      auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
+    ]);
+    const record = await keyChanged(c.env, key.id);
+    return c.json(serializeKey(record.key, { user }), 200);
   });

@@ -4,7 +4,8 @@ import { authenticate, requireScope } from "../auth/authenticate";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
 import { auditStatement } from "../db/audit";
-import { getKey, keySql } from "../db/keys";
+import { keyChanged } from "../cache/propagate";
+import { keySql } from "../db/keys";
 import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { ApiError } from "../lib/problem";
 import { nowIso } from "../lib/time";
@@ -47,5 +48,6 @@ export const registerKeysRotate = (app: App) =>
       auditStatement(db, audit, key.partner_id, "key.rotated", key.id, { onlyIfChanged: true }),
     ]);
     if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be rotated.");
-    return c.json({ key: minted.full, api_key: serializeKey((await getKey(db, key.id))!, { user }) }, 200);
+    const record = await keyChanged(c.env, key.id);
+    return c.json({ key: minted.full, api_key: serializeKey(record.key, { user }) }, 200);
   });

@@ -5,7 +5,7 @@ import { assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType } fro
 import { dedupe } from "../auth/scopes";
 import { auditStatement } from "../db/audit";
 import { list, setClause } from "../db/json";
-import { getKey } from "../db/keys";
+import { keyChanged } from "../cache/propagate";
 import { ApiError } from "../lib/problem";
 import { ApiKeySchema, KeyPatchSchema, serializeKey } from "../schemas/api-key";
 import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
@@ -52,9 +52,10 @@ export const registerKeysUpdate = (app: App) =>
     const set = setClause({ ...patch, updated_at: audit.at }, 2);
     const db = c.env.DB;
     const [update] = await db.batch([
-      db.prepare(`UPDATE api_keys SET ${set.sql} WHERE id = ?1 AND revoked_at IS NULL`).bind(key.id, ...set.binds),
+      db.prepare(`UPDATE api_keys SET ${set.sql}, version = version + 1 WHERE id = ?1 AND revoked_at IS NULL`).bind(key.id, ...set.binds),
       auditStatement(db, audit, key.partner_id, "key.updated", key.id, { onlyIfChanged: true }),
     ]);
     if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
-    return c.json(serializeKey((await getKey(db, key.id))!, { user }), 200);
+    const record = await keyChanged(c.env, key.id, { credits: body.credits_remaining });
+    return c.json(serializeKey(record.key, { user }), 200);
   });

@@ -20,5 +20,7 @@ const route = createRoute({
 export const registerMeKey = (app: App) =>
   app.openapi(route, (c) => {
     const { key, user } = callingKey(c);
-    return c.json(serializeKey(key, { user }), 200);
+    const principal = c.get("principal");
+    const credits = principal.kind === "key" ? principal.credits : key.credits_remaining;
+    return c.json(serializeKey({ ...key, credits_remaining: credits }, { user }), 200);
   });

@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
 import { auditStatement } from "../db/audit";
 import { list, setClause } from "../db/json";
+import { partnerChanged } from "../cache/propagate";
 import { getPartner } from "../db/partners";
 import { errorResponses, json, jsonBody } from "../schemas/common";
 import { PartnerPatchSchema, PartnerSchema, serializePartner } from "../schemas/partner";
@@ -40,8 +41,10 @@ export const registerPartnersUpdate = (app: App) =>
     const set = setClause({ ...patch, updated_at: audit.at }, 2);
     const db = c.env.DB;
     await db.batch([
-      db.prepare(`UPDATE partners SET ${set.sql} WHERE id = ?1`).bind(partner.id, ...set.binds),
+      db.prepare(`UPDATE partners SET ${set.sql}, version = version + 1 WHERE id = ?1`).bind(partner.id, ...set.binds),
       auditStatement(db, audit, partner.id, "partner.updated", partner.id),
     ]);
-    return c.json(serializePartner((await getPartner(db, partner.id))!), 200);
+    const updated = (await getPartner(db, partner.id))!;
+    await partnerChanged(c.env, updated);
+    return c.json(serializePartner(updated), 200);
   });

@@ -1,0 +1,71 @@
+import { loadKeyAuthRecord, type KeyAuthRecord } from "../db/keys";
+import type { Bindings } from "../env";
+
+/**
+ * Key records for the hot path: an in-isolate map, then KV, then D1 only on a KV miss.
+ *
+ * Staleness is safe here: every record carries the key's and partner's row versions, and the
+ * key's Durable Object refuses a stale version (see KeyGuard.admit), which sends the caller to
+ * `freshKeyRecord`. So these TTLs bound memory and KV cost, not correctness.
+ *
+ * KV layout: `key:<key_id>` → KeyAuthRecord JSON, or `{"missing":true}` (60 s) for an id known not to exist.
+ */
+export const ISOLATE_TTL_MS = 60_000;
+export const NEGATIVE_TTL_MS = 10_000;
+export const ISOLATE_MAX_ENTRIES = 10_000;
+const KV_CACHE_TTL_SECONDS = 60;
+// KV's shortest expiration; unknown ids stay cheap without pinning the namespace.
+const KV_NEGATIVE_TTL_SECONDS = 60;
+
+const kvKey = (keyId: string) => `key:${keyId}`;
+const MISSING = { missing: true } as const;
+
+interface Entry {
+  record: KeyAuthRecord | null;
+  until: number;
+}
+
+const isolate = new Map<string, Entry>();
+
+function remember(keyId: string, record: KeyAuthRecord | null, now = Date.now()) {
+  // Maps iterate in insertion order: dropping the first entry drops the oldest.
+  if (isolate.size >= ISOLATE_MAX_ENTRIES && !isolate.has(keyId)) isolate.delete(isolate.keys().next().value!);
+  isolate.delete(keyId);
+  isolate.set(keyId, { record, until: now + (record ? ISOLATE_TTL_MS : NEGATIVE_TTL_MS) });
+}
+
+export interface CachedRecord {
+  record: KeyAuthRecord | null;
+  /** True when read from D1 just now, so there is nothing fresher to try. */
+  fresh: boolean;
+}
+
+export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<CachedRecord> {
+  const now = Date.now();
+  const hit = isolate.get(keyId);
+  if (hit && hit.until > now) return { record: hit.record, fresh: false };
+
+  const cached = await env.KEY_CACHE.get<KeyAuthRecord | typeof MISSING>(kvKey(keyId), { type: "json", cacheTtl: KV_CACHE_TTL_SECONDS });
+  if (cached !== null) {
+    const record = "missing" in cached ? null : cached;
+    remember(keyId, record, now);
+    return { record, fresh: false };
+  }
+  return { record: await freshKeyRecord(env, keyId), fresh: true };
+}
+
+/** Reads the record from D1 and refreshes both cache layers with it. */
+export async function freshKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
+  const record = await loadKeyAuthRecord(env.DB, keyId);
+  remember(keyId, record);
+  await (record
+    ? env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(record))
+    : env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(MISSING), { expirationTtl: KV_NEGATIVE_TTL_SECONDS }));
+  return record;
+}
+
+/** Drops a key from this isolate and from KV, so the next lookup anywhere reads D1. */
+export async function forgetKeyRecord(env: Bindings, keyId: string): Promise<void> {
+  isolate.delete(keyId);
+  await env.KEY_CACHE.delete(kvKey(keyId));
+}

@@ -1,0 +1,46 @@
+import { freshKeyRecord, forgetKeyRecord } from "./key-records";
+import type { KeyAuthRecord } from "../db/keys";
+import type { Partner } from "../db/partners";
+import type { Bindings } from "../env";
+import { policyOf } from "../guard/policy";
+import { guardOf } from "../guard/stub";
+
+/**
+ * After a key's row changed in D1: re-read it, rewrite KV and this isolate's copy, and hand the
+ * new policy to the key's Durable Object so a revoke, rotation or expiry change bites on the very
+ * next request everywhere. `credits` is passed only when the operator set the balance.
+ */
+export async function keyChanged(env: Bindings, keyId: string, options: { credits?: number | null; isNew?: boolean } = {}): Promise<KeyAuthRecord> {
+  const record = await freshKeyRecord(env, keyId);
+  if (!record) throw new Error(`key ${keyId} vanished after being written`);
+  // A new key's guard has no state to correct; it loads from D1 on first use.
+  if (!options.isNew) await guardOf(env, keyId).refresh(policyOf(record), options.credits);
+  return record;
+}
+
+const FAN_OUT_CONCURRENCY = 32;
+
+/**
+ * After a partner changed: every one of its live keys' guards learns the new status and tier
+ * (suspension bites on the next request), and their cached records are dropped. A guard this
+ * misses still catches up: cached records carry the partner version, and a newer one makes the
+ * guard reload from D1.
+ */
+export async function partnerChanged(env: Bindings, partner: Partner): Promise<void> {
+  const { results } = await env.DB.prepare(`SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`)
+    .bind(partner.id)
+    .all<{ id: string; rate_limit_tier: string | null }>();
+  for (let i = 0; i < results.length; i += FAN_OUT_CONCURRENCY) {
+    await Promise.all(
+      results.slice(i, i + FAN_OUT_CONCURRENCY).map(async (key) => {
+        await forgetKeyRecord(env, key.id);
+        await guardOf(env, key.id).partnerChanged({
+          partnerVersion: partner.version,
+          partnerStatus: partner.status,
+          partnerTier: partner.rate_limit_tier,
+          keyTier: key.rate_limit_tier,
+        });
+      }),
+    );
+  }
+}

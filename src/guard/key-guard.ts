@@ -1,0 +1,168 @@
+import { DurableObject } from "cloudflare:workers";
+import { rateLimitTiers, type Tier } from "../config";
+import { loadKeyAuthRecord } from "../db/keys";
+import type { Bindings } from "../env";
+import { policyOf, type GuardPolicy, type GuardVerdict, type RecordVersion } from "./policy";
+import { SlidingWindow } from "./sliding-window";
+
+/** How often usage (last_used_at, credits) is written back to D1, at most. */
+export const FLUSH_INTERVAL_MS = 60_000;
+
+// Storage layout (SQLite-backed sync KV of this object):
+//   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
+//   credits        number | null (null = unlimited); authoritative once loaded from D1
+//   rl:meta        "limit/windowMs" the buckets were counted under; a tier change starts afresh
+//   rl:<bucket>    requests admitted in that bucket of the sliding window
+//   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
+const BUCKET_PREFIX = "rl:b:";
+
+/**
+ * One instance per key id: the authority for everything that must be exact and immediate —
+ * rate limiting, credits, revocation, expiry, partner suspension — and the batcher of usage
+ * into D1. Requests reach it over RPC; every method runs to completion without awaiting, so the
+ * runtime's input gate makes each admission atomic.
+ */
+export class KeyGuard extends DurableObject<Bindings> {
+  private policy: GuardPolicy | undefined;
+  private credits: number | null = null;
+  private window: SlidingWindow | undefined;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    const kv = ctx.storage.kv;
+    this.policy = kv.get<GuardPolicy>("policy");
+    this.credits = kv.get<number | null>("credits") ?? null;
+  }
+
+  /** Decides one request of `cost` units for a caller holding the record at `version`. */
+  async admit(keyId: string, version: RecordVersion, cost = 1): Promise<GuardVerdict> {
+    if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
+      // The guard's own copy is missing or older than the caller's: D1 is the truth.
+      if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
+    }
+    const policy = this.policy!;
+    if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
+    const now = Date.now();
+    if (policy.revoked) return { outcome: "revoked" };
+    if (policy.expiresAt !== null && now >= policy.expiresAt) return { outcome: "expired" };
+    if (policy.partnerStatus !== "active") return { outcome: "partner_suspended" };
+
+    const window = this.windowFor(this.tierOf(policy));
+    if (this.credits !== null && this.credits < cost) {
+      const used = window.used(now);
+      return {
+        outcome: "credits_exhausted",
+        ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - used), reset: 0 },
+        credits: this.credits,
+      };
+    }
+    const kv = this.ctx.storage.kv;
+    for (const index of window.expired(now)) kv.delete(BUCKET_PREFIX + index);
+    const result = window.tryAdmit(now, cost);
+    const ratelimit = { limit: result.limit, remaining: result.remaining, reset: result.resetSeconds };
+    if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits };
+
+    kv.put(BUCKET_PREFIX + result.bucket, window.counts.get(result.bucket!)!);
+    if (this.credits !== null) {
+      this.credits -= cost;
+      kv.put("credits", this.credits);
+    }
+    kv.put("used_at", now);
+    await this.scheduleFlush(now);
+    return { outcome: "ok", ratelimit, credits: this.credits };
+  }
+
+  /**
+   * Takes a freshly written policy from a mutation (revoke, rotate, update). Older versions are
+   * ignored, so two racing mutations cannot roll the guard back. `credits` replaces the live
+   * balance only when the operator set it.
+   */
+  async refresh(policy: GuardPolicy, credits?: number | null): Promise<void> {
+    const current = this.policy;
+    if (current && (policy.keyVersion < current.keyVersion || policy.partnerVersion < current.partnerVersion)) return;
+    if (!current) {
+      // First contact: take the balance from D1 along with everything else.
+      await this.loadFromD1(policy.keyId);
+    }
+    this.setPolicy(policy);
+    if (credits !== undefined) this.setCredits(credits);
+  }
+
+  /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
+  async partnerChanged(change: { partnerVersion: number; partnerStatus: string; partnerTier: string; keyTier: string | null }) {
+    const current = this.policy;
+    if (!current || change.partnerVersion <= current.partnerVersion) return;
+    this.setPolicy({
+      ...current,
+      partnerVersion: change.partnerVersion,
+      partnerStatus: change.partnerStatus,
+      tier: change.keyTier ?? change.partnerTier,
+    });
+  }
+
+  /** Live usage, for reads that should not wait for the next flush. */
+  async usage(): Promise<{ credits: number | null; lastUsedAt: number | null }> {
+    return { credits: this.credits, lastUsedAt: this.ctx.storage.kv.get<number>("used_at") ?? null };
+  }
+
+  /** Writes usage back to D1: at most once a minute per key, never once per request. */
+  override async alarm(): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    const usedAt = kv.get<number>("used_at");
+    const policy = this.policy;
+    if (usedAt === undefined || !policy) return;
+    await this.env.DB.prepare(
+      `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
+    )
+      .bind(policy.keyId, new Date(usedAt).toISOString(), this.credits !== null ? 1 : 0, this.credits)
+      .run();
+    kv.put("flushed_at", Date.now());
+  }
+
+  private async scheduleFlush(now: number) {
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
+    await this.ctx.storage.setAlarm(Math.max(now, flushedAt + FLUSH_INTERVAL_MS));
+  }
+
+  private async loadFromD1(keyId: string): Promise<boolean> {
+    const record = await loadKeyAuthRecord(this.env.DB, keyId);
+    if (!record) return false;
+    const hadPolicy = this.policy !== undefined;
+    this.setPolicy(policyOf(record));
+    // A balance already held here is newer than D1's, which lags by up to one flush.
+    if (!hadPolicy) this.setCredits(record.key.credits_remaining);
+    return true;
+  }
+
+  private setPolicy(policy: GuardPolicy) {
+    this.policy = policy;
+    this.ctx.storage.kv.put("policy", policy);
+  }
+
+  private setCredits(credits: number | null) {
+    this.credits = credits;
+    this.ctx.storage.kv.put("credits", credits);
+  }
+
+  private tierOf(policy: GuardPolicy): Tier {
+    const tiers = rateLimitTiers(this.env);
+    return tiers[policy.tier] ?? tiers.standard ?? Object.values(tiers)[0]!;
+  }
+
+  private windowFor(tier: Tier): SlidingWindow {
+    const windowMs = tier.window_seconds * 1000;
+    if (this.window && this.window.limit === tier.limit && this.window.windowMs === windowMs) return this.window;
+    const kv = this.ctx.storage.kv;
+    const meta = `${tier.limit}/${windowMs}`;
+    const counts = new Map<number, number>();
+    if (kv.get<string>("rl:meta") === meta) {
+      for (const [key, n] of kv.list<number>({ prefix: BUCKET_PREFIX })) counts.set(Number(key.slice(BUCKET_PREFIX.length)), n);
+    } else {
+      for (const [key] of kv.list({ prefix: BUCKET_PREFIX })) kv.delete(key);
+      kv.put("rl:meta", meta);
+    }
+    this.window = new SlidingWindow(tier.limit, windowMs, counts);
+    return this.window;
+  }
+}

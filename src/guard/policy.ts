@@ -1,0 +1,43 @@
+import type { KeyAuthRecord } from "../db/keys";
+
+/** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
+export interface GuardPolicy {
+  keyId: string;
+  keyVersion: number;
+  partnerVersion: number;
+  revoked: boolean;
+  expiresAt: number | null;
+  partnerStatus: string;
+  /** The key's tier, else its partner's. */
+  tier: string;
+}
+
+export const policyOf = ({ key, partner }: KeyAuthRecord): GuardPolicy => ({
+  keyId: key.id,
+  keyVersion: key.version,
+  partnerVersion: partner.version,
+  revoked: key.revoked_at !== null,
+  expiresAt: key.expires_at === null ? null : Date.parse(key.expires_at),
+  partnerStatus: partner.status,
+  tier: key.rate_limit_tier ?? partner.rate_limit_tier,
+});
+
+export interface RecordVersion {
+  key: number;
+  partner: number;
+}
+
+export const versionOf = ({ key, partner }: KeyAuthRecord): RecordVersion => ({ key: key.version, partner: partner.version });
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Seconds until at least one more request fits. */
+  reset: number;
+}
+
+export type GuardVerdict =
+  /** The caller's copy of the key record is older than the guard's: reload it and ask again. */
+  | { outcome: "stale" }
+  | { outcome: "unknown" | "revoked" | "expired" | "partner_suspended" }
+  | { outcome: "ok" | "rate_limited" | "credits_exhausted"; ratelimit: RateLimitState; credits: number | null };

@@ -1,0 +1,73 @@
+/**
+ * A sliding-window limiter that never admits more than `limit` in any rolling window, also across
+ * restarts (its state is a few integers to persist). Pure: no I/O, no clock.
+ *
+ * Requests are counted in 60 buckets per window. Admission at time t counts every bucket from
+ * `floor(t / bucket) - 60` to the current one: a span of at least one full window, so any window
+ * ending at t is covered and the limit holds exactly; the cost is admitting up to 1/60 fewer than
+ * an ideal per-request log would at the window's trailing edge. No fixed-window double bursts.
+ */
+export const BUCKETS_PER_WINDOW = 60;
+
+export interface Admission {
+  admitted: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the oldest counted request leaves the window (then at least one more fits). */
+  resetSeconds: number;
+}
+
+export class SlidingWindow {
+  readonly bucketMs: number;
+
+  /**
+   * @param counts bucket index → requests admitted in it; mutated in place, so the caller can
+   *   persist exactly the entries `tryAdmit` reports as changed.
+   */
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    readonly counts: Map<number, number> = new Map(),
+  ) {
+    this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS_PER_WINDOW));
+  }
+
+  private span(now: number) {
+    const current = Math.floor(now / this.bucketMs);
+    return { current, oldest: current - BUCKETS_PER_WINDOW };
+  }
+
+  /** Bucket indexes that no longer count at `now`; the caller deletes them (and their persisted copies). */
+  expired(now: number): number[] {
+    const { oldest } = this.span(now);
+    return [...this.counts.keys()].filter((index) => index < oldest);
+  }
+
+  used(now: number): number {
+    const { oldest } = this.span(now);
+    let used = 0;
+    for (const [index, n] of this.counts) if (index >= oldest) used += n;
+    return used;
+  }
+
+  private resetSeconds(now: number): number {
+    const { oldest } = this.span(now);
+    let first = Infinity;
+    for (const [index, n] of this.counts) if (index >= oldest && n > 0 && index < first) first = index;
+    if (first === Infinity) return 0;
+    const freesAt = (first + BUCKETS_PER_WINDOW + 1) * this.bucketMs;
+    return Math.max(1, Math.ceil((freesAt - now) / 1000));
+  }
+
+  /** Admits `cost` requests at `now` if they fit; returns the bucket it wrote to when it did. */
+  tryAdmit(now: number, cost = 1): Admission & { bucket?: number } {
+    for (const index of this.expired(now)) this.counts.delete(index);
+    const used = this.used(now);
+    if (used + cost > this.limit) {
+      return { admitted: false, limit: this.limit, remaining: Math.max(0, this.limit - used), resetSeconds: this.resetSeconds(now) };
+    }
+    const bucket = this.span(now).current;
+    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + cost);
+    return { admitted: true, limit: this.limit, remaining: this.limit - used - cost, resetSeconds: this.resetSeconds(now), bucket };
+  }
+}

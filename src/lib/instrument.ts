@@ -1,0 +1,89 @@
+import type { Bindings } from "../env";
+
+export type Storage = "d1" | "kv" | "do";
+
+/** Calls and time spent per storage while serving one request. */
+export class StorageMetrics {
+  readonly calls: Record<Storage, { count: number; ms: number }> = {
+    d1: { count: 0, ms: 0 },
+    kv: { count: 0, ms: 0 },
+    do: { count: 0, ms: 0 },
+  };
+
+  async time<T>(storage: Storage, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.calls[storage].count++;
+      this.calls[storage].ms += performance.now() - started;
+    }
+  }
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+// Reflect.apply, never fn.apply/fn.bind: on an RPC stub those are looked up as remote methods.
+
+/** Wraps every method of `target` so each call is timed as one call to `storage`. */
+function timedMethods<T extends object>(target: T, storage: Storage, metrics: StorageMetrics, except: string[] = []): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== "function" || except.includes(String(prop))) return value;
+      return (...args: unknown[]) => metrics.time(storage, async () => Reflect.apply(value as AnyFn, obj, args));
+    },
+  });
+}
+
+// The real statement behind each wrapper, because D1's batch() accepts only real statements.
+const realStatements = new WeakMap<object, D1PreparedStatement>();
+
+function timedStatement(statement: D1PreparedStatement, metrics: StorageMetrics): D1PreparedStatement {
+  const wrapped = new Proxy(statement, {
+    get(obj, prop) {
+      if (prop === "bind") return (...values: unknown[]) => timedStatement(obj.bind(...values), metrics);
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => metrics.time("d1", async () => Reflect.apply(value as AnyFn, obj, args));
+    },
+  });
+  realStatements.set(wrapped, statement);
+  return wrapped;
+}
+
+function timedD1(db: D1Database, metrics: StorageMetrics): D1Database {
+  return new Proxy(db, {
+    get(obj, prop) {
+      if (prop === "prepare") return (sql: string) => timedStatement(obj.prepare(sql), metrics);
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) =>
+          metrics.time("d1", () => obj.batch(statements.map((s) => realStatements.get(s) ?? s)));
+      }
+      const value = Reflect.get(obj, prop, obj);
+      return typeof value === "function" ? (...args: unknown[]) => metrics.time("d1", async () => Reflect.apply(value as AnyFn, obj, args)) : value;
+    },
+  });
+}
+
+function timedDurableObjects<T extends DurableObjectNamespace<any>>(ns: T, metrics: StorageMetrics): T {
+  return new Proxy(ns, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== "function") return value;
+      if (prop === "get" || prop === "getByName") {
+        return (...args: unknown[]) => timedMethods(Reflect.apply(value as AnyFn, obj, args) as object, "do", metrics, ["id", "name"]);
+      }
+      return (...args: unknown[]) => Reflect.apply(value as AnyFn, obj, args);
+    },
+  });
+}
+
+/** The same bindings, with every D1, KV and Durable Object call counted and timed into `metrics`. */
+export function instrumentBindings(env: Bindings, metrics: StorageMetrics): Bindings {
+  return {
+    ...env,
+    DB: timedD1(env.DB, metrics),
+    KEY_CACHE: timedMethods(env.KEY_CACHE, "kv", metrics),
+    KEY_GUARD: timedDurableObjects(env.KEY_GUARD, metrics),
+  };
+}
