@@ -7,6 +7,8 @@ import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
 export const FLUSH_INTERVAL_MS = 60_000;
+/** A key's first use is flushed after this long, so a burst at first use still costs one write. */
+export const FIRST_FLUSH_DELAY_MS = 5_000;
 
 // Storage layout (SQLite-backed sync KV of this object):
 //   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
@@ -122,7 +124,7 @@ export class KeyGuard extends DurableObject<Bindings> {
   private async scheduleFlush(now: number) {
     if ((await this.ctx.storage.getAlarm()) !== null) return;
     const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
-    await this.ctx.storage.setAlarm(Math.max(now, flushedAt + FLUSH_INTERVAL_MS));
+    await this.ctx.storage.setAlarm(Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS));
   }
 
   private async loadFromD1(keyId: string): Promise<boolean> {

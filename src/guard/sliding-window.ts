@@ -2,10 +2,11 @@
  * A sliding-window limiter that never admits more than `limit` in any rolling window, also across
  * restarts (its state is a few integers to persist). Pure: no I/O, no clock.
  *
- * Requests are counted in 60 buckets per window. Admission at time t counts every bucket from
- * `floor(t / bucket) - 60` to the current one: a span of at least one full window, so any window
- * ending at t is covered and the limit holds exactly; the cost is admitting up to 1/60 fewer than
- * an ideal per-request log would at the window's trailing edge. No fixed-window double bursts.
+ * Requests are counted in buckets of 1/60 of the window. Admission at time t counts every bucket
+ * from the one holding `t - window` to the current one: a span of at least one full window (and
+ * at most one bucket more), so any window ending at t is covered and the limit holds exactly; the
+ * cost is admitting up to 1/60 fewer than an ideal per-request log would at the window's trailing
+ * edge. No fixed-window double bursts.
  */
 export const BUCKETS_PER_WINDOW = 60;
 
@@ -33,8 +34,7 @@ export class SlidingWindow {
   }
 
   private span(now: number) {
-    const current = Math.floor(now / this.bucketMs);
-    return { current, oldest: current - BUCKETS_PER_WINDOW };
+    return { current: Math.floor(now / this.bucketMs), oldest: Math.floor((now - this.windowMs) / this.bucketMs) };
   }
 
   /** Bucket indexes that no longer count at `now`; the caller deletes them (and their persisted copies). */
@@ -55,7 +55,8 @@ export class SlidingWindow {
     let first = Infinity;
     for (const [index, n] of this.counts) if (index >= oldest && n > 0 && index < first) first = index;
     if (first === Infinity) return 0;
-    const freesAt = (first + BUCKETS_PER_WINDOW + 1) * this.bucketMs;
+    // Bucket `first` stops counting once floor((t - window) / bucket) passes it.
+    const freesAt = (first + 1) * this.bucketMs + this.windowMs;
     return Math.max(1, Math.ceil((freesAt - now) / 1000));
   }
 
