@@ -8,6 +8,8 @@ export interface Bindings {
   KEY_PREFIX: string;
   RATE_LIMIT_TIERS: string;
   SERVER_TIMING?: string;
+  /** `all` (default), `errors` (4xx/5xx only) or `off`. */
+  REQUEST_LOG?: string;
   ADMIN_TOKEN?: string;
   KEY_PEPPER?: string;
 }

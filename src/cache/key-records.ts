@@ -67,6 +67,16 @@ export async function freshKeyRecord(env: Bindings, keyId: string): Promise<KeyA
   return record;
 }
 
+/**
+ * After a mutation: writes the new record to KV, where every isolate finds it, and drops this
+ * isolate's copy. The next request usually lands on another isolate anyway; this one behaves alike.
+ */
+export async function publishKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
+  const record = await freshKeyRecord(env, keyId);
+  isolate.delete(keyId);
+  return record;
+}
+
 /** Drops a key from this isolate and from KV, so the next lookup anywhere reads D1. */
 export async function forgetKeyRecord(env: Bindings, keyId: string): Promise<void> {
   isolate.delete(keyId);

@@ -1,4 +1,4 @@
-import { freshKeyRecord, forgetKeyRecord } from "./key-records";
+import { forgetKeyRecord, publishKeyRecord } from "./key-records";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Partner } from "../db/partners";
 import type { Bindings } from "../env";
@@ -11,7 +11,7 @@ import { guardOf } from "../guard/stub";
  * next request everywhere. `credits` is passed only when the operator set the balance.
  */
 export async function keyChanged(env: Bindings, keyId: string, options: { credits?: number | null; isNew?: boolean } = {}): Promise<KeyAuthRecord> {
-  const record = await freshKeyRecord(env, keyId);
+  const record = await publishKeyRecord(env, keyId);
   if (!record) throw new Error(`key ${keyId} vanished after being written`);
   // A new key's guard has no state to correct; it loads from D1 on first use.
   if (!options.isNew) await guardOf(env, keyId).refresh(policyOf(record), options.credits);

@@ -17,6 +17,7 @@ export const FIRST_FLUSH_DELAY_MS = 5_000;
 //   rl:<bucket>    requests admitted in that bucket of the sliding window
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
 const BUCKET_PREFIX = "rl:b:";
+const UNCONFIRMED = { allowUnconfirmed: true } as const;
 
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
@@ -28,12 +29,17 @@ export class KeyGuard extends DurableObject<Bindings> {
   private policy: GuardPolicy | undefined;
   private credits: number | null = null;
   private window: SlidingWindow | undefined;
+  /** When the pending usage flush fires; mirrored here so admissions never ask storage. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     const kv = ctx.storage.kv;
     this.policy = kv.get<GuardPolicy>("policy");
     this.credits = kv.get<number | null>("credits") ?? null;
+    ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   /** Decides one request of `cost` units for a caller holding the record at `version`. */
@@ -58,19 +64,22 @@ export class KeyGuard extends DurableObject<Bindings> {
         credits: this.credits,
       };
     }
-    const kv = this.ctx.storage.kv;
-    for (const index of window.expired(now)) kv.delete(BUCKET_PREFIX + index);
+    const storage = this.ctx.storage;
+    const expired = window.expired(now).map((index) => BUCKET_PREFIX + index);
+    if (expired.length > 0) void storage.delete(expired, UNCONFIRMED);
     const result = window.tryAdmit(now, cost);
     const ratelimit = { limit: result.limit, remaining: result.remaining, reset: result.resetSeconds };
     if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits };
 
-    kv.put(BUCKET_PREFIX + result.bucket, window.counts.get(result.bucket!)!);
+    // Counters and last use are written unconfirmed: the reply need not wait for the disk. Only a
+    // crash within the milliseconds before the write lands could forget them; credits are money,
+    // so their write is confirmed before the reply leaves.
+    void storage.put({ [BUCKET_PREFIX + result.bucket]: window.counts.get(result.bucket!)!, used_at: now }, UNCONFIRMED);
     if (this.credits !== null) {
       this.credits -= cost;
-      kv.put("credits", this.credits);
+      storage.kv.put("credits", this.credits);
     }
-    kv.put("used_at", now);
-    await this.scheduleFlush(now);
+    if (this.alarmAt === null) this.scheduleFlush(now);
     return { outcome: "ok", ratelimit, credits: this.credits };
   }
 
@@ -109,6 +118,7 @@ export class KeyGuard extends DurableObject<Bindings> {
 
   /** Writes usage back to D1: at most once a minute per key, never once per request. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     const kv = this.ctx.storage.kv;
     const usedAt = kv.get<number>("used_at");
     const policy = this.policy;
@@ -121,10 +131,10 @@ export class KeyGuard extends DurableObject<Bindings> {
     kv.put("flushed_at", Date.now());
   }
 
-  private async scheduleFlush(now: number) {
-    if ((await this.ctx.storage.getAlarm()) !== null) return;
+  private scheduleFlush(now: number) {
     const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
-    await this.ctx.storage.setAlarm(Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS));
+    this.alarmAt = Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS);
+    void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   private async loadFromD1(keyId: string): Promise<boolean> {

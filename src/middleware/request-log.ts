@@ -20,6 +20,7 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareHandler<A
   return async function requestLogMiddleware(c, next) {
     const started = Date.now();
     await next();
+    if (c.env?.REQUEST_LOG === "off" || (c.env?.REQUEST_LOG === "errors" && c.res.status < 400)) return;
     write(
       JSON.stringify({
         level: c.res.status >= 500 ? "error" : "info",

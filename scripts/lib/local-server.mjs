@@ -1,0 +1,65 @@
+// Starting and talking to a local `wrangler dev`, shared by `npm run dev` and the scripts under scripts/.
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+
+/** A value from .dev.vars, the local secrets file. */
+export function devVar(name) {
+  const line = readFileSync(new URL("../../.dev.vars", import.meta.url), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}=`));
+  return line?.slice(name.length + 1).trim();
+}
+
+/** Applies schema.sql to the local D1 (idempotent). */
+export function applySchema() {
+  const result = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--file", "schema.sql"], {
+    env: wranglerEnv,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`applying schema.sql failed:\n${result.stdout}${result.stderr}`);
+}
+
+/** Starts `wrangler dev` on `port` with extra `--var`s; the caller owns the child process. */
+export function startWrangler(port, { vars = {}, stdio = "inherit", extraArgs = [] } = {}) {
+  const args = ["dev", "--port", String(port), ...extraArgs];
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  return spawn("wrangler", args, { env: wranglerEnv, stdio, detached: stdio !== "inherit" });
+}
+
+export async function isHealthy(base) {
+  try {
+    return (await fetch(`${base}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitForHealthy(base, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isHealthy(base)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`wrangler dev did not answer on ${base} within ${timeoutMs / 1000} s`);
+}
+
+/** A client for the operator API of the server at `base`. */
+export function operatorClient(base, adminToken = devVar("ADMIN_TOKEN")) {
+  return async function api(path, { method = "GET", body, auth = adminToken, headers = {} } = {}) {
+    const res = await fetch(base + path, {
+      method: body !== undefined && method === "GET" ? "POST" : method,
+      headers: { authorization: `Bearer ${auth}`, "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: json };
+  };
+}
