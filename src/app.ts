@@ -6,6 +6,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import { ApiError, problemResponse } from "./lib/problem";
+import { cors } from "./middleware/cors";
 import { jsonOnly, limitBody } from "./middleware/json-only";
 import { requestLog } from "./middleware/request-log";
 import { serverTiming } from "./middleware/server-timing";
@@ -49,6 +50,7 @@ export function createApp(): App {
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(serverTiming());
   app.use(requestLog());
+  app.use(cors());
   app.use(
     methodNotAllowed({
       app,

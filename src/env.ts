@@ -17,6 +17,8 @@ export interface Bindings {
 export interface Variables {
   requestId: string;
   principal: Principal;
+  /** Set when a key-authenticated browser request passed the key's origin allowlist. */
+  corsOrigin?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -7,6 +7,7 @@ import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
 import type { Context } from "hono";
 import type { RateLimitState } from "../guard/policy";
+import type { GuardRefusal, RequestFacts } from "../guards/compile";
 import { checkKey, type KeyRefusal } from "./verify-key";
 
 export interface AuthenticateOptions {
@@ -38,13 +39,32 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       principal = operatorPrincipal;
     } else {
       if (accept === "operator") throw invalidApiKey();
-      const result = await checkKey(c.env, presented);
+      const facts = requestFacts(c.req.raw.headers);
+      const result = await checkKey(c.env, presented, facts);
       if (result.ratelimit) setRateLimitHeaders(c, result.ratelimit);
       if (!result.ok) throw refusal(result.reason, result.ratelimit);
       principal = keyPrincipal(result.auth, { credits: result.credits });
+      // The key's own list admitted this browser origin: the response may be read by it.
+      if (facts.origin !== null) c.set("corsOrigin", facts.origin);
     }
     c.set("principal", principal);
     await next();
+  };
+}
+
+const GUARD_REFUSALS: Record<GuardRefusal, string> = {
+  origin_not_allowed: "This key may not be used from this browser origin.",
+  ip_not_allowed: "This key may not be used from this IP address.",
+  agent_not_allowed: "This key may not be used by this User-Agent.",
+};
+
+/** Only CF-Connecting-IP counts: Cloudflare's edge sets it and clients cannot. */
+export function requestFacts(headers: Headers): RequestFacts {
+  return {
+    origin: headers.get("origin"),
+    ip: headers.get("cf-connecting-ip"),
+    // Browsers cannot set User-Agent, so MineSkin's own header stands in for it when present.
+    userAgent: headers.get("mineskin-user-agent") ?? headers.get("user-agent"),
   };
 }
 
@@ -62,6 +82,7 @@ function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): Api
     });
   }
   if (reason === "credits_exhausted") return new ApiError(402, "credits_exhausted", "This key has no credits left.");
+  if (reason in GUARD_REFUSALS) return new ApiError(403, reason, GUARD_REFUSALS[reason as GuardRefusal]);
   return invalidApiKey();
 }
 

@@ -4,13 +4,21 @@ import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { versionOf, type GuardVerdict, type RateLimitState } from "../guard/policy";
 import { guardOf } from "../guard/stub";
+import { checkRequest, guardsOf, type GuardRefusal, type RequestFacts } from "../guards/compile";
 import { constantTimeEqual, hashKey, hasValidTag } from "../keys/crypto";
 import { parseKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { isPast } from "../lib/time";
 
 /** Why a key was refused. Precise for the operator's verify API; collapsed into one 401 elsewhere. */
-export type KeyRefusal = "invalid_api_key" | "revoked" | "expired" | "partner_suspended" | "rate_limited" | "credits_exhausted";
+export type KeyRefusal =
+  | "invalid_api_key"
+  | "revoked"
+  | "expired"
+  | "partner_suspended"
+  | GuardRefusal
+  | "rate_limited"
+  | "credits_exhausted";
 
 export type KeyCheck =
   | { ok: true; auth: KeyAuthRecord; ratelimit: RateLimitState; credits: number | null }
@@ -35,11 +43,12 @@ function secretMatches(record: KeyAuthRecord, digest: string, now: number): bool
  * Decides whether a presented key may make one request of `cost` units now, and counts it.
  *
  * Cost order: shape and HMAC tag (no I/O) → record from isolate cache, KV, or D1 on a miss →
- * constant-time digest compare → one RPC to the key's Durable Object, which owns revocation,
- * expiry, partner status, the rate limit and credits. A cached record the guard finds stale is
+ * constant-time digest compare → allowlists (Origin, IP, User-Agent; precompiled, no I/O) → one
+ * RPC to the key's Durable Object, which owns revocation, expiry, partner status, the rate limit
+ * and credits. A cached record the guard finds stale is
  * reloaded from D1 once, so caches never decide anything that must be immediate.
  */
-export async function checkKey(env: Bindings, presented: string, cost = 1): Promise<KeyCheck> {
+export async function checkKey(env: Bindings, presented: string, facts: RequestFacts, cost = 1): Promise<KeyCheck> {
   const parsed = parseKey(presented, keyPrefix(env));
   const pepper = pepperOf(env);
   if (!parsed || !(await hasValidTag(pepper, parsed))) return { ok: false, reason: "invalid_api_key" };
@@ -57,11 +66,11 @@ export async function checkKey(env: Bindings, presented: string, cost = 1): Prom
   }
 
   const guard = guardOf(env, parsed.keyId);
-  let verdict: GuardVerdict = await guard.admit(parsed.keyId, versionOf(record), cost);
+  let verdict: GuardVerdict = await guard.admit(parsed.keyId, versionOf(record), cost, checkRequest(guardsOf(record), facts));
   if (verdict.outcome === "stale" && !fresh) {
     record = await freshKeyRecord(env, parsed.keyId);
     if (!record || !secretMatches(record, digest, now)) return { ok: false, reason: "invalid_api_key" };
-    verdict = await guard.admit(parsed.keyId, versionOf(record), cost);
+    verdict = await guard.admit(parsed.keyId, versionOf(record), cost, checkRequest(guardsOf(record), facts));
   }
 
   switch (verdict.outcome) {
@@ -73,6 +82,9 @@ export async function checkKey(env: Bindings, presented: string, cost = 1): Prom
     case "revoked":
     case "expired":
     case "partner_suspended":
+    case "origin_not_allowed":
+    case "ip_not_allowed":
+    case "agent_not_allowed":
       return { ok: false, reason: verdict.outcome };
     case "stale":
       // D1 itself is behind the guard: a replica lag, not the caller's fault.

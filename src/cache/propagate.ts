@@ -1,4 +1,5 @@
 import { forgetKeyRecord, publishKeyRecord } from "./key-records";
+import { syncOrigins } from "./origin-registry";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Partner } from "../db/partners";
 import type { Bindings } from "../env";
@@ -10,9 +11,14 @@ import { guardOf } from "../guard/stub";
  * new policy to the key's Durable Object so a revoke, rotation or expiry change bites on the very
  * next request everywhere. `credits` is passed only when the operator set the balance.
  */
-export async function keyChanged(env: Bindings, keyId: string, options: { credits?: number | null; isNew?: boolean } = {}): Promise<KeyAuthRecord> {
+export async function keyChanged(
+  env: Bindings,
+  keyId: string,
+  options: { credits?: number | null; isNew?: boolean; previousOrigins?: readonly string[] } = {},
+): Promise<KeyAuthRecord> {
   const record = await publishKeyRecord(env, keyId);
   if (!record) throw new Error(`key ${keyId} vanished after being written`);
+  await syncOrigins(env, [...(options.previousOrigins ?? []), ...record.key.allowed_origins]);
   // A new key's guard has no state to correct; it loads from D1 on first use.
   if (!options.isNew) await guardOf(env, keyId).refresh(policyOf(record), options.credits);
   return record;
@@ -21,12 +27,13 @@ export async function keyChanged(env: Bindings, keyId: string, options: { credit
 const FAN_OUT_CONCURRENCY = 32;
 
 /**
- * After a partner changed: every one of its live keys' guards learns the new status and tier
+ * After a partner changed: the origin registry follows its origins and status, every one of its live keys' guards learns the new status and tier
  * (suspension bites on the next request), and their cached records are dropped. A guard this
  * misses still catches up: cached records carry the partner version, and a newer one makes the
  * guard reload from D1.
  */
-export async function partnerChanged(env: Bindings, partner: Partner): Promise<void> {
+export async function partnerChanged(env: Bindings, partner: Partner, previousOrigins: readonly string[] = []): Promise<void> {
+  await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins]);
   const { results } = await env.DB.prepare(`SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`)
     .bind(partner.id)
     .all<{ id: string; rate_limit_tier: string | null }>();

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { rateLimitTiers, type Tier } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
+import type { GuardRefusal } from "../guards/compile";
 import type { Bindings } from "../env";
 import { policyOf, type GuardPolicy, type GuardVerdict, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
@@ -42,8 +43,13 @@ export class KeyGuard extends DurableObject<Bindings> {
     });
   }
 
-  /** Decides one request of `cost` units for a caller holding the record at `version`. */
-  async admit(keyId: string, version: RecordVersion, cost = 1): Promise<GuardVerdict> {
+  /**
+   * Decides one request of `cost` units for a caller holding the record at `version`. The caller
+   * has already checked the allowlists against that record and passes any `refusal`: it is
+   * returned only once the record is known current and the key otherwise usable, so a revoked
+   * key is reported as revoked, and a refused request costs neither rate limit nor credits.
+   */
+  async admit(keyId: string, version: RecordVersion, cost = 1, refusal: GuardRefusal | null = null): Promise<GuardVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
       if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
@@ -54,6 +60,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (policy.revoked) return { outcome: "revoked" };
     if (policy.expiresAt !== null && now >= policy.expiresAt) return { outcome: "expired" };
     if (policy.partnerStatus !== "active") return { outcome: "partner_suspended" };
+    if (refusal) return { outcome: refusal };
 
     const window = this.windowFor(this.tierOf(policy));
     if (this.credits !== null && this.credits < cost) {

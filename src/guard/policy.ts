@@ -1,4 +1,5 @@
 import type { KeyAuthRecord } from "../db/keys";
+import type { GuardRefusal } from "../guards/compile";
 
 /** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
 export interface GuardPolicy {
@@ -40,4 +41,6 @@ export type GuardVerdict =
   /** The caller's copy of the key record is older than the guard's: reload it and ask again. */
   | { outcome: "stale" }
   | { outcome: "unknown" | "revoked" | "expired" | "partner_suspended" }
+  /** The caller's allowlist check failed; confirmed against a current record, and not counted. */
+  | { outcome: GuardRefusal }
   | { outcome: "ok" | "rate_limited" | "credits_exhausted"; ratelimit: RateLimitState; credits: number | null };

@@ -34,6 +34,6 @@ export const registerKeysRevoke = (app: App) =>
       db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor),
       auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
     ]);
-    const record = await keyChanged(c.env, key.id);
+    const record = await keyChanged(c.env, key.id, { previousOrigins: key.allowed_origins });
     return c.json(serializeKey(record.key, { user }), 200);
   });

@@ -56,6 +56,6 @@ export const registerKeysUpdate = (app: App) =>
       auditStatement(db, audit, key.partner_id, "key.updated", key.id, { onlyIfChanged: true }),
     ]);
     if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
-    const record = await keyChanged(c.env, key.id, { credits: body.credits_remaining });
+    const record = await keyChanged(c.env, key.id, { credits: body.credits_remaining, previousOrigins: key.allowed_origins });
     return c.json(serializeKey(record.key, { user }), 200);
   });

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
+import { syncOrigins } from "../cache/origin-registry";
 import { auditStatement } from "../db/audit";
 import { list } from "../db/json";
 import { getPartner, partnerSql } from "../db/partners";
@@ -51,5 +52,6 @@ export const registerPartnersCreate = (app: App) =>
       if (isUniqueViolation(err)) throw new ApiError(409, "slug_taken", `A partner with slug "${body.slug}" already exists.`);
       throw err;
     }
+    await syncOrigins(c.env, body.allowed_origins ?? []);
     return c.json(serializePartner((await getPartner(db, id))!), 201);
   });

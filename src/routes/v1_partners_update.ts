@@ -45,6 +45,6 @@ export const registerPartnersUpdate = (app: App) =>
       auditStatement(db, audit, partner.id, "partner.updated", partner.id),
     ]);
     const updated = (await getPartner(db, partner.id))!;
-    await partnerChanged(c.env, updated);
+    await partnerChanged(c.env, updated, partner.allowed_origins);
     return c.json(serializePartner(updated), 200);
   });

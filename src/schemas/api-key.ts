@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { effectiveScopes } from "../auth/scopes";
 import { keyStatus, type ApiKeyRecord } from "../db/keys";
 import type { User } from "../db/users";
-import { canonicalIpEntry, isProductName } from "../guards/ip-format";
+import { isProductName } from "../guards/agent";
+import { canonicalIpEntry } from "../guards/ip";
 import { KEY_TYPES } from "../keys/format";
 import { OriginList, ResourceList, ScopeList, Timestamp } from "./common";
 
