@@ -12,9 +12,10 @@ export function devVar(name) {
   return line?.slice(name.length + 1).trim();
 }
 
-/** Applies schema.sql to the local D1 (idempotent). */
-export function applySchema() {
-  const result = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--file", "schema.sql"], {
+/** Applies schema.sql to the local D1 (idempotent); `persistTo` selects a separate local state directory. */
+export function applySchema(persistTo) {
+  const where = persistTo ? ["--persist-to", persistTo] : [];
+  const result = spawnSync("wrangler", ["d1", "execute", "DB", "--local", ...where, "--file", "schema.sql"], {
     env: wranglerEnv,
     encoding: "utf8",
   });
