@@ -3,7 +3,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM helper shared with the npm scripts
 import { applySchema, operatorClient, startWrangler, waitForHealthy } from "../../scripts/lib/local-server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -77,7 +76,7 @@ describe.skipIf(!hasChromium)("a real browser calling Keyward", () => {
   async function callFrom(origin: string) {
     const page = await browser.newPage();
     await page.goto(origin);
-    const result = await page.evaluate((k) => (window as unknown as { callApi: (k: string) => Promise<any> }).callApi(k), key);
+    const result: any = await page.evaluate((k) => (window as unknown as { callApi: (k: string) => Promise<unknown> }).callApi(k), key);
     await page.close();
     return result;
   }
