@@ -8,7 +8,8 @@ import { missingScopes } from "./scopes";
 import type { Context } from "hono";
 import type { RateLimitState } from "../guard/policy";
 import type { GuardRefusal, RequestFacts } from "../guards/compile";
-import { checkKey, type KeyRefusal } from "./verify-key";
+import { looksLikeAccessToken } from "../oauth/access-token";
+import { checkAccessToken, checkKey, type KeyRefusal } from "./verify-key";
 
 export interface AuthenticateOptions {
   /** Who may call: the operator's ADMIN_TOKEN, a partner key, or either. Default `"any"`. */
@@ -40,10 +41,13 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     } else {
       if (accept === "operator") throw invalidApiKey();
       const facts = requestFacts(c.req.raw.headers);
-      const result = await checkKey(c.env, presented, facts);
-      if (result.ratelimit) setRateLimitHeaders(c, result.ratelimit);
-      if (!result.ok) throw refusal(result.reason, result.ratelimit);
-      principal = keyPrincipal(result.auth, { credits: result.credits });
+      const check = looksLikeAccessToken(presented) ? checkAccessToken : checkKey;
+      const result = await check(c.env, presented, { facts });
+      const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
+      // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
+      if (result.ratelimit && refused?.status !== 401) setRateLimitHeaders(c, result.ratelimit);
+      if (!result.ok) throw refused;
+      principal = keyPrincipal(result.auth, { scopes: result.scopes, credits: result.credits });
       // The key's own list admitted this browser origin: the response may be read by it.
       if (facts.origin !== null) c.set("corsOrigin", facts.origin);
     }
@@ -75,7 +79,8 @@ function setRateLimitHeaders(c: Context<AppEnv>, ratelimit: RateLimitState) {
   c.header("RateLimit-Reset", String(ratelimit.reset));
 }
 
-function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): ApiError {
+/** The problem a refused key gets on the canonical API; the verify API reports `reason` instead. */
+export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): ApiError {
   if (reason === "rate_limited") {
     return new ApiError(429, "rate_limited", "This key has used its rate limit for the current window.", {
       headers: { "retry-after": String(Math.max(1, ratelimit?.reset ?? 1)) },
@@ -83,6 +88,7 @@ function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): Api
   }
   if (reason === "credits_exhausted") return new ApiError(402, "credits_exhausted", "This key has no credits left.");
   if (reason in GUARD_REFUSALS) return new ApiError(403, reason, GUARD_REFUSALS[reason as GuardRefusal]);
+  if (reason === "insufficient_scope") return new ApiError(403, reason, "This key lacks a scope this request needs.");
   return invalidApiKey();
 }
 

@@ -1,5 +1,4 @@
 import type { KeyAuthRecord } from "../db/keys";
-import { effectiveScopes } from "./scopes";
 
 export type Principal =
   | { kind: "operator"; actor: "operator" }
@@ -14,12 +13,7 @@ export type Principal =
 
 export const operatorPrincipal: Principal = { kind: "operator", actor: "operator" };
 
-export function keyPrincipal(auth: KeyAuthRecord, live: { credits: number | null }): Principal {
-  return {
-    kind: "key",
-    actor: auth.key.id,
-    auth,
-    scopes: effectiveScopes(auth.key.scopes, auth.user ? auth.user.permissions : null),
-    credits: live.credits,
-  };
+/** A key caller; `scopes` are what this credential may use (a key's effective scopes, or an access token's). */
+export function keyPrincipal(auth: KeyAuthRecord, live: { scopes: string[]; credits: number | null }): Principal {
+  return { kind: "key", actor: auth.key.id, auth, scopes: live.scopes, credits: live.credits };
 }

@@ -1,14 +1,16 @@
-import { freshKeyRecord, cachedKeyRecord } from "../cache/key-records";
+import { cachedKeyRecord, freshKeyRecord, type CachedRecord } from "../cache/key-records";
 import { keyPrefix } from "../config";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { versionOf, type GuardVerdict, type RateLimitState } from "../guard/policy";
+import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState } from "../guard/policy";
 import { guardOf } from "../guard/stub";
-import { checkRequest, guardsOf, type GuardRefusal, type RequestFacts } from "../guards/compile";
+import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
 import { constantTimeEqual, hashKey, hasValidTag } from "../keys/crypto";
 import { parseKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { isPast } from "../lib/time";
+import { readAccessToken, type AccessTokenClaims } from "../oauth/access-token";
+import { effectiveScopes, missingScopes } from "./scopes";
 
 /** Why a key was refused. Precise for the operator's verify API; collapsed into one 401 elsewhere. */
 export type KeyRefusal =
@@ -16,26 +18,43 @@ export type KeyRefusal =
   | "revoked"
   | "expired"
   | "partner_suspended"
-  | GuardRefusal
+  | CallerRefusal
   | "rate_limited"
   | "credits_exhausted";
 
 export type KeyCheck =
-  | { ok: true; auth: KeyAuthRecord; ratelimit: RateLimitState; credits: number | null }
-  | { ok: false; reason: KeyRefusal; ratelimit?: RateLimitState; credits?: number | null };
+  | { ok: true; auth: KeyAuthRecord; scopes: string[]; ratelimit: RateLimitState; credits: number | null }
+  | {
+      ok: false;
+      reason: KeyRefusal;
+      /** Present once the key itself was identified (everything but invalid_api_key). */
+      auth?: KeyAuthRecord;
+      ratelimit?: RateLimitState;
+      credits?: number | null;
+    };
+
+export interface CheckOptions {
+  facts: RequestFacts;
+  /** Units this request spends of the rate limit and of credits. */
+  cost?: number;
+  /** Scopes the request needs; missing ones are refused (`insufficient_scope`) without spending. */
+  requiredScopes?: readonly string[];
+  /** Only keys of this partner count as valid (a partner verifying keys sees only its own). */
+  partnerId?: string;
+}
 
 export function pepperOf(env: Bindings): string {
   if (!env.KEY_PEPPER) throw new ApiError(503, "not_configured", "This Keyward deployment has no KEY_PEPPER secret set.");
   return env.KEY_PEPPER;
 }
 
+const invalid: KeyCheck = { ok: false, reason: "invalid_api_key" };
+
 function secretMatches(record: KeyAuthRecord, digest: string, now: number): boolean {
   const { key } = record;
   const current = constantTimeEqual(digest, key.secret_hash);
   const previous =
-    key.previous_secret_hash !== null &&
-    !isPast(key.previous_expires_at, now) &&
-    constantTimeEqual(digest, key.previous_secret_hash);
+    key.previous_secret_hash !== null && !isPast(key.previous_expires_at, now) && constantTimeEqual(digest, key.previous_secret_hash);
   return current || previous;
 }
 
@@ -43,55 +62,80 @@ function secretMatches(record: KeyAuthRecord, digest: string, now: number): bool
  * Decides whether a presented key may make one request of `cost` units now, and counts it.
  *
  * Cost order: shape and HMAC tag (no I/O) → record from isolate cache, KV, or D1 on a miss →
- * constant-time digest compare → allowlists (Origin, IP, User-Agent; precompiled, no I/O) → one
- * RPC to the key's Durable Object, which owns revocation, expiry, partner status, the rate limit
- * and credits. A cached record the guard finds stale is
- * reloaded from D1 once, so caches never decide anything that must be immediate.
+ * constant-time digest compare → allowlists and scopes (precompiled, no I/O) → one RPC to the
+ * key's Durable Object, which owns revocation, expiry, partner status, the rate limit and
+ * credits. A cached record the guard finds stale is reloaded from D1 once, so caches never
+ * decide anything that must be immediate.
  */
-export async function checkKey(env: Bindings, presented: string, facts: RequestFacts, cost = 1): Promise<KeyCheck> {
+export async function checkKey(env: Bindings, presented: string, options: CheckOptions): Promise<KeyCheck> {
   const parsed = parseKey(presented, keyPrefix(env));
   const pepper = pepperOf(env);
-  if (!parsed || !(await hasValidTag(pepper, parsed))) return { ok: false, reason: "invalid_api_key" };
-
+  if (!parsed || !(await hasValidTag(pepper, parsed))) return invalid;
   const now = Date.now();
   const digest = await hashKey(pepper, parsed.full);
-  let { record, fresh } = await cachedKeyRecord(env, parsed.keyId);
-  // A tag-valid key that misses its cached digest was most likely just rotated in: check D1 once.
-  if (record && !fresh && !secretMatches(record, digest, now)) {
-    record = await freshKeyRecord(env, parsed.keyId);
+  const matches = (record: KeyAuthRecord) => record.key.type === parsed.type && secretMatches(record, digest, now);
+  return admit(env, parsed.keyId, matches, null, options);
+}
+
+/**
+ * The same decision for an access token from /oauth2/token. A token lives no longer than its key:
+ * revoked, expired or suspended keys refuse their tokens on the next request, and a rotation
+ * retires tokens issued before it once the old secret's grace period is over.
+ */
+export async function checkAccessToken(env: Bindings, token: string, options: CheckOptions): Promise<KeyCheck> {
+  const claims = await readAccessToken(pepperOf(env), token);
+  if (!claims) return invalid;
+  const now = Date.now();
+  const matches = (record: KeyAuthRecord) => issuedUnderLiveSecret(record, claims, now);
+  return admit(env, claims.sub, matches, claims.scope.split(" ").filter(Boolean), options);
+}
+
+function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims, now: number): boolean {
+  if (key.secret_rotated_at === null || claims.iat * 1000 >= Date.parse(key.secret_rotated_at) - 1000) return true;
+  return key.previous_expires_at !== null && !isPast(key.previous_expires_at, now);
+}
+
+async function admit(
+  env: Bindings,
+  keyId: string,
+  identifies: (record: KeyAuthRecord) => boolean,
+  tokenScopes: string[] | null,
+  options: CheckOptions,
+): Promise<KeyCheck> {
+  const cost = options.cost ?? 1;
+  let { record, fresh }: CachedRecord = await cachedKeyRecord(env, keyId);
+  // A credential that misses its cached record was most likely just rotated in: check D1 once.
+  if (record && !fresh && !identifies(record)) {
+    record = await freshKeyRecord(env, keyId);
     fresh = true;
   }
-  if (!record || record.key.type !== parsed.type || !secretMatches(record, digest, now)) {
-    return { ok: false, reason: "invalid_api_key" };
-  }
+  if (!record || !identifies(record)) return invalid;
+  if (options.partnerId !== undefined && record.partner.id !== options.partnerId) return invalid;
 
-  const guard = guardOf(env, parsed.keyId);
-  let verdict: GuardVerdict = await guard.admit(parsed.keyId, versionOf(record), cost, checkRequest(guardsOf(record), facts));
+  const scopesOf = (r: KeyAuthRecord) => {
+    const own = effectiveScopes(r.key.scopes, r.user ? r.user.permissions : null);
+    return tokenScopes === null ? own : tokenScopes.filter((s) => own.includes(s));
+  };
+  const refusalFor = (r: KeyAuthRecord): CallerRefusal | null =>
+    checkRequest(guardsOf(r), options.facts) ??
+    (missingScopes(options.requiredScopes ?? [], scopesOf(r)).length > 0 ? "insufficient_scope" : null);
+
+  const guard = guardOf(env, keyId);
+  let verdict: GuardVerdict = await guard.admit(keyId, versionOf(record), cost, refusalFor(record));
   if (verdict.outcome === "stale" && !fresh) {
-    record = await freshKeyRecord(env, parsed.keyId);
-    if (!record || !secretMatches(record, digest, now)) return { ok: false, reason: "invalid_api_key" };
-    verdict = await guard.admit(parsed.keyId, versionOf(record), cost, checkRequest(guardsOf(record), facts));
+    record = await freshKeyRecord(env, keyId);
+    if (!record || !identifies(record)) return invalid;
+    verdict = await guard.admit(keyId, versionOf(record), cost, refusalFor(record));
   }
-
-  switch (verdict.outcome) {
-    case "ok":
-      return { ok: true, auth: record, ratelimit: verdict.ratelimit, credits: verdict.credits };
-    case "rate_limited":
-    case "credits_exhausted":
-      return { ok: false, reason: verdict.outcome, ratelimit: verdict.ratelimit, credits: verdict.credits };
-    case "revoked":
-    case "expired":
-    case "partner_suspended":
-    case "origin_not_allowed":
-    case "ip_not_allowed":
-    case "agent_not_allowed":
-      return { ok: false, reason: verdict.outcome };
-    case "stale":
-      // D1 itself is behind the guard: a replica lag, not the caller's fault.
-      throw new ApiError(503, "temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
-        headers: { "retry-after": "1" },
-      });
-    default:
-      return { ok: false, reason: "invalid_api_key" };
+  if (verdict.outcome === "stale") {
+    // D1 itself is behind the guard: a replica lag, not the caller's fault.
+    throw new ApiError(503, "temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
+      headers: { "retry-after": "1" },
+    });
   }
+  if (verdict.outcome === "unknown") return invalid;
+  if (verdict.outcome === "ok") {
+    return { ok: true, auth: record, scopes: scopesOf(record), ratelimit: verdict.ratelimit, credits: verdict.credits };
+  }
+  return { ok: false, reason: verdict.outcome, auth: record, ratelimit: verdict.ratelimit, credits: verdict.credits };
 }

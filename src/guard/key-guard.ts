@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { rateLimitTiers, type Tier } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
-import type { GuardRefusal } from "../guards/compile";
 import type { Bindings } from "../env";
-import { policyOf, type GuardPolicy, type GuardVerdict, type RecordVersion } from "./policy";
+import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
@@ -49,7 +48,7 @@ export class KeyGuard extends DurableObject<Bindings> {
    * returned only once the record is known current and the key otherwise usable, so a revoked
    * key is reported as revoked, and a refused request costs neither rate limit nor credits.
    */
-  async admit(keyId: string, version: RecordVersion, cost = 1, refusal: GuardRefusal | null = null): Promise<GuardVerdict> {
+  async admit(keyId: string, version: RecordVersion, cost = 1, refusal: CallerRefusal | null = null): Promise<GuardVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
       if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
@@ -57,20 +56,18 @@ export class KeyGuard extends DurableObject<Bindings> {
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
     const now = Date.now();
-    if (policy.revoked) return { outcome: "revoked" };
-    if (policy.expiresAt !== null && now >= policy.expiresAt) return { outcome: "expired" };
-    if (policy.partnerStatus !== "active") return { outcome: "partner_suspended" };
-    if (refusal) return { outcome: refusal };
-
     const window = this.windowFor(this.tierOf(policy));
-    if (this.credits !== null && this.credits < cost) {
-      const used = window.used(now);
-      return {
-        outcome: "credits_exhausted",
-        ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - used), reset: 0 },
-        credits: this.credits,
-      };
-    }
+    const refuse = (outcome: Exclude<GuardVerdict["outcome"], "stale" | "unknown" | "ok">): GuardVerdict => ({
+      outcome,
+      ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - window.used(now)), reset: window.resetSeconds(now) },
+      credits: this.credits,
+    });
+    if (policy.revoked) return refuse("revoked");
+    if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
+    if (policy.partnerStatus !== "active") return refuse("partner_suspended");
+    if (refusal) return refuse(refusal);
+    if (this.credits !== null && this.credits < cost) return refuse("credits_exhausted");
+
     const storage = this.ctx.storage;
     const expired = window.expired(now).map((index) => BUCKET_PREFIX + index);
     if (expired.length > 0) void storage.delete(expired, UNCONFIRMED);

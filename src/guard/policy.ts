@@ -37,10 +37,16 @@ export interface RateLimitState {
   reset: number;
 }
 
+/** A refusal the Worker decided from the record (allowlists, scopes); the guard confirms it is current. */
+export type CallerRefusal = GuardRefusal | "insufficient_scope";
+
 export type GuardVerdict =
   /** The caller's copy of the key record is older than the guard's: reload it and ask again. */
   | { outcome: "stale" }
-  | { outcome: "unknown" | "revoked" | "expired" | "partner_suspended" }
-  /** The caller's allowlist check failed; confirmed against a current record, and not counted. */
-  | { outcome: GuardRefusal }
-  | { outcome: "ok" | "rate_limited" | "credits_exhausted"; ratelimit: RateLimitState; credits: number | null };
+  | { outcome: "unknown" }
+  | {
+      outcome: "ok" | "rate_limited" | "credits_exhausted" | "revoked" | "expired" | "partner_suspended" | CallerRefusal;
+      /** After this request; unchanged by anything but "ok". */
+      ratelimit: RateLimitState;
+      credits: number | null;
+    };

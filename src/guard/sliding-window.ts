@@ -50,7 +50,7 @@ export class SlidingWindow {
     return used;
   }
 
-  private resetSeconds(now: number): number {
+  resetSeconds(now: number): number {
     const { oldest } = this.span(now);
     let first = Infinity;
     for (const [index, n] of this.counts) if (index >= oldest && n > 0 && index < first) first = index;
