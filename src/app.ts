@@ -62,7 +62,8 @@ export function createApp(): App {
     }),
   );
   app.use(limitBody());
-  app.use(jsonOnly());
+  // OAuth2's token endpoint speaks forms by its own standard (RFC 6749 §4.4.2).
+  app.use(jsonOnly({ except: ["/oauth2/token"] }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "operator", {
     type: "http",

@@ -1,5 +1,10 @@
 import type { App } from "../app";
 import { registerHealthz } from "./healthz";
+import { registerOAuth2Token } from "./oauth2_token";
+import { registerFlexFactor } from "./seed_flexfactor";
+import { registerFlexslot } from "./seed_flexslot";
+import { registerMineSkin } from "./seed_mineskin";
+import { registerKeysVerify } from "./v1_keys_verify";
 import { registerAuditEventsList } from "./v1_audit_events_list";
 import { registerKeysCreate } from "./v1_keys_create";
 import { registerKeysGet } from "./v1_keys_get";
@@ -26,6 +31,8 @@ export function registerRoutes(app: App): void {
   registerUsersCreate(app);
   registerUsersList(app);
   registerUsersGet(app);
+  // Before /v1/keys/{key_id} routes, so "verify" is never taken for a key id.
+  registerKeysVerify(app);
   registerKeysCreate(app);
   registerKeysList(app);
   registerKeysGet(app);
@@ -35,4 +42,8 @@ export function registerRoutes(app: App): void {
   registerMeKey(app);
   registerMePartner(app);
   registerAuditEventsList(app);
+  registerOAuth2Token(app);
+  registerFlexslot(app);
+  registerMineSkin(app);
+  registerFlexFactor(app);
 }

@@ -1,0 +1,135 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { App } from "../app";
+import { authenticate } from "../auth/authenticate";
+import { getKey, keyStatus, type ApiKeyRecord } from "../db/keys";
+import type { AppEnv } from "../env";
+import { isKeyId } from "../keys/format";
+import { ApiError } from "../lib/problem";
+import { errorEnvelope } from "../middleware/error-envelope";
+import { keyOnly } from "./security";
+import { callingKey } from "./v1_me_partner";
+
+/** FlexFactor's bodies (seeds 003, 004), word for word where documented. */
+const AUTH_FAILED = "Authentication failed. Invalid bearer token.";
+const NOT_FOUND = "API key not found.";
+const INTERNAL = "An unexpected error occurred. Please try again later.";
+
+const Errors = z.object({ errors: z.array(z.string()) }).openapi("FlexFactorErrors");
+
+export const FlexFactorKeyListSchema = z
+  .object({
+    keys: z.array(
+      z.object({
+        name: z.string(),
+        type: z.string(),
+        created_at: z.string(),
+        last_used: z.string().nullable(),
+        last_four: z.string(),
+      }),
+    ),
+  })
+  .openapi("FlexFactorKeyList");
+
+export const FlexFactorKeySchema = z
+  .object({
+    status: z.enum(["SUCCESS", "FAILED"]),
+    success: z.boolean(),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+    type: z.string().nullable(),
+    scopes: z.array(z.string()).nullable(),
+    createdOn: z.string().nullable(),
+    lastUsed: z.string().nullable(),
+    lastFour: z.string().nullable(),
+    errors: z.array(z.string()),
+  })
+  .openapi("FlexFactorKey");
+
+export const serializeFlexFactorKey = (k: ApiKeyRecord): z.infer<typeof FlexFactorKeySchema> => ({
+  status: "SUCCESS",
+  success: true,
+  id: k.id,
+  name: k.name,
+  type: k.type,
+  scopes: k.scopes,
+  createdOn: k.created_at,
+  lastUsed: k.last_used_at,
+  lastFour: k.last_four,
+  errors: [],
+});
+
+const failedRetrieval = (errors: string[]): z.infer<typeof FlexFactorKeySchema> => ({
+  status: "FAILED",
+  success: false,
+  id: null,
+  name: null,
+  type: null,
+  scopes: null,
+  createdOn: null,
+  lastUsed: null,
+  lastFour: null,
+  errors,
+});
+
+function flexFactorError(c: Context<AppEnv>, error: ApiError): Response {
+  if (error.status === 401) return c.json({ errors: [AUTH_FAILED] }, 401);
+  if (error.status === 404) return c.json({ errors: [NOT_FOUND] }, 404);
+  if (error.status >= 500) return c.json({ errors: [INTERNAL] }, error.status);
+  return c.json({ errors: [error.detail] }, error.status);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_LISTED = 1000;
+
+const errors = (description: string) => ({ description, content: { "application/json": { schema: Errors } } });
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/api-keys/{id}",
+  tags: ["FlexFactor"],
+  summary: "List an account's API keys ({mid}) or get one API key ({id})",
+  description:
+    "FlexFactor's shapes. With an account id (`mid`, the partner id) it lists that account's live keys; with a key id it returns " +
+    "that key. Authenticate with a token from /oauth2/token (or the key itself). Publishable keys cannot read key metadata.",
+  security: keyOnly,
+  middleware: [errorEnvelope(flexFactorError), authenticate({ accept: "key" })] as const,
+  request: { params: z.object({ id: z.string().max(64).openapi({ description: "A key id, or the account id (mid)" }) }) },
+  responses: {
+    200: {
+      description: "The account's keys, or one key.",
+      content: { "application/json": { schema: z.union([FlexFactorKeyListSchema, FlexFactorKeySchema]) } },
+    },
+    400: { description: "Invalid API key ID.", content: { "application/json": { schema: FlexFactorKeySchema } } },
+    401: errors("Authentication failed. Invalid bearer token."),
+    403: errors("This credential may not read key metadata."),
+    404: errors("API key not found."),
+    500: errors("An unexpected error occurred. Please try again later."),
+  },
+});
+
+export const registerFlexFactor = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { key: caller, partner } = callingKey(c);
+    if (caller.type === "publishable") throw new ApiError(403, "insufficient_scope", "Publishable keys cannot read key metadata.");
+    const { id } = c.req.valid("param");
+    const db = c.env.DB;
+
+    if (isKeyId(id)) {
+      const key = await getKey(db, id);
+      if (!key || key.partner_id !== partner.id) throw new ApiError(404, "not_found", NOT_FOUND);
+      return c.json(serializeFlexFactorKey(key), 200);
+    }
+    if (!UUID.test(id)) return c.json(failedRetrieval([NOT_FOUND, "Invalid API key ID."]), 400);
+    if (id.toLowerCase() !== partner.id) throw new ApiError(404, "not_found", NOT_FOUND);
+
+    const { results } = await db
+      .prepare(`SELECT * FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL ORDER BY seq DESC LIMIT ?2`)
+      .bind(partner.id, MAX_LISTED)
+      .all();
+    const live = results.map((row) => row as unknown as ApiKeyRecord).filter((k) => keyStatus(k) === "active");
+    return c.json(
+      { keys: live.map((k) => ({ name: k.name, type: k.type, created_at: k.created_at, last_used: k.last_used_at, last_four: k.last_four })) },
+      200,
+    );
+  });

@@ -1,0 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate } from "../auth/authenticate";
+import type { KeyAuthRecord } from "../db/keys";
+import { errorResponses, json } from "../schemas/common";
+import { keyOnly } from "./security";
+import { callingKey } from "./v1_me_partner";
+
+/** flexslot's self-serializer for /me/partner (seed 000): exactly its documented fields. */
+export const FlexslotPartnerSchema = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    contact_email: z.string(),
+    website_url: z.string(),
+    api_key_prefix: z.string(),
+    scopes: z.array(z.string()),
+    game_scopes: z.array(z.string()),
+    allowed_origins: z.array(z.string()),
+    rate_limit_tier: z.string(),
+    status: z.enum(["active", "suspended", "revoked"]),
+    secret_rotated_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("FlexslotPartner");
+
+export function serializeFlexslotPartner({ key, partner }: KeyAuthRecord): z.infer<typeof FlexslotPartnerSchema> {
+  return {
+    id: partner.id,
+    slug: partner.slug,
+    name: partner.name,
+    contact_email: partner.contact_email,
+    website_url: partner.website_url,
+    api_key_prefix: key.prefix,
+    scopes: partner.scopes,
+    game_scopes: partner.resources,
+    allowed_origins: partner.allowed_origins,
+    rate_limit_tier: partner.rate_limit_tier,
+    status: partner.status,
+    secret_rotated_at: key.secret_rotated_at,
+    last_used_at: key.last_used_at,
+    created_at: partner.created_at,
+    updated_at: partner.updated_at,
+  };
+}
+
+const route = createRoute({
+  method: "get",
+  path: "/api/public/v1/me/partner",
+  tags: ["flexslot"],
+  summary: "Read the calling user's partner row",
+  description:
+    "flexslot's shape. `api_key_prefix` is the calling key's prefix; `game_scopes` are the partner's resources; personal access tokens are `kw_pat_…`.",
+  security: keyOnly,
+  middleware: [authenticate({ accept: "key" })] as const,
+  responses: { 200: json(FlexslotPartnerSchema, "Self-serializer for /me/partner."), ...errorResponses },
+});
+
+export const registerFlexslot = (app: App) => app.openapi(route, (c) => c.json(serializeFlexslotPartner(callingKey(c)), 200));

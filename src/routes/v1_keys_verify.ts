@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { authenticate, requireScope } from "../auth/authenticate";
+import { checkAccessToken, checkKey } from "../auth/verify-key";
+import { looksLikeAccessToken } from "../oauth/access-token";
+import { ApiKeySchema, serializeKey } from "../schemas/api-key";
+import { errorResponses, json, jsonBody, ScopeList } from "../schemas/common";
+import { operatorOrKey } from "./security";
+
+const VerifyRequest = z
+  .strictObject({
+    key: z.string().min(1).max(2048).openapi({ description: "The key (or access token) your backend received." }),
+    required_scopes: ScopeList.optional(),
+    origin: z.string().max(2048).optional().openapi({ description: "The request's Origin header, exactly as received." }),
+    ip: z.string().max(64).optional().openapi({ description: "The client's CF-Connecting-IP." }),
+    user_agent: z.string().max(1024).optional(),
+    cost: z.number().int().min(0).max(1_000_000).default(1).openapi({ description: "Rate-limit units and credits to spend." }),
+  })
+  .openapi("VerifyRequest");
+
+const VERIFY_CODES = [
+  "valid", "invalid_api_key", "revoked", "expired", "partner_suspended", "insufficient_scope",
+  "origin_not_allowed", "ip_not_allowed", "agent_not_allowed", "rate_limited", "credits_exhausted",
+] as const;
+
+const VerifyResponse = z
+  .object({
+    valid: z.boolean(),
+    code: z.enum(VERIFY_CODES),
+    api_key: ApiKeySchema.optional(),
+    ratelimit: z.object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() }),
+    credits_remaining: z.number().int().nullable(),
+  })
+  .openapi("VerifyResult");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/keys/verify",
+  tags: ["Keys"],
+  summary: "Verify a key for your backend",
+  description:
+    "Answers 200 with a precise `code` whatever the key's state. A verification counts against the key's rate limit and " +
+    "credits exactly like a direct call. A partner key with `keys:verify` can verify only its own partner's keys.",
+  security: operatorOrKey,
+  middleware: [authenticate()] as const,
+  request: { body: jsonBody(VerifyRequest) },
+  responses: { 200: json(VerifyResponse, "The verdict."), ...errorResponses },
+});
+
+export const registerKeysVerify = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    requireScope(principal, "keys:verify");
+    const body = c.req.valid("json");
+    const check = looksLikeAccessToken(body.key) ? checkAccessToken : checkKey;
+    const result = await check(c.env, body.key, {
+      facts: { origin: body.origin ?? null, ip: body.ip ?? null, userAgent: body.user_agent ?? null },
+      cost: body.cost,
+      requiredScopes: body.required_scopes,
+      partnerId: principal.kind === "key" ? principal.auth.partner.id : undefined,
+    });
+    const auth = result.auth;
+    const credits = result.credits ?? auth?.key.credits_remaining ?? null;
+    return c.json(
+      {
+        valid: result.ok,
+        code: result.ok ? ("valid" as const) : result.reason,
+        ...(auth ? { api_key: serializeKey({ ...auth.key, credits_remaining: credits }, { user: auth.user }) } : {}),
+        ratelimit: result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 },
+        credits_remaining: credits,
+      },
+      200,
+    );
+  });
