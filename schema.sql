@@ -66,6 +66,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
   revoked_by                 TEXT,
   created_at                 TEXT    NOT NULL,
   created_by                 TEXT    NOT NULL,
+  -- Display names of the actors at the time they acted (Partoo's created_by / revoked_by names).
+  created_by_name            TEXT,
+  revoked_by_name            TEXT,
   last_used_at               TEXT,
   secret_rotated_at          TEXT,
   -- Bumped by every change made through the API (not by usage flushes of last_used_at/credits).

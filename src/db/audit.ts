@@ -22,6 +22,8 @@ export interface AuditEvent {
 
 export interface AuditContext {
   actor: string;
+  /** The actor's display name: "Operator", the acting key's user, else the acting key's name. */
+  actorName: string;
   requestId: string;
   at: string;
 }

@@ -33,6 +33,8 @@ export interface ApiKeyRecord {
   revoked_by: string | null;
   created_at: string;
   created_by: string;
+  created_by_name: string | null;
+  revoked_by_name: string | null;
   last_used_at: string | null;
   secret_rotated_at: string | null;
   version: number;
@@ -56,8 +58,8 @@ export function keyStatus(key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, 
 export const keySql = {
   insert: `INSERT INTO api_keys (id, partner_id, user_id, name, description, type, prefix, last_four, secret_hash, hash_version,
              scopes, resources, allowed_origins, allowed_ips, allowed_agents, rate_limit_tier, credits_remaining, expires_at,
-             created_at, created_by, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?19)`,
+             created_at, created_by, created_by_name, updated_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?19)`,
   byId: `SELECT * FROM api_keys WHERE id = ?1`,
   partnerOfKey: `SELECT * FROM partners WHERE id = (SELECT partner_id FROM api_keys WHERE id = ?1)`,
   userOfKey: `SELECT * FROM users WHERE id = (SELECT user_id FROM api_keys WHERE id = ?1)`,
@@ -73,7 +75,7 @@ export const keySql = {
   rotate: `UPDATE api_keys SET secret_hash = ?2, hash_version = ?3, last_four = ?4, previous_secret_hash = ?5,
              previous_expires_at = ?6, secret_rotated_at = ?7, updated_at = ?7, version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
-  revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
+  revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, revoked_by_name = ?4, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
              version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
 };

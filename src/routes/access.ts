@@ -8,6 +8,8 @@ import { isKeyId } from "../keys/format";
 import { notFound } from "../lib/problem";
 import { nowIso } from "../lib/time";
 import type { AuditContext } from "../db/audit";
+import type { Principal } from "../auth/principal";
+import { fullName } from "../schemas/user";
 
 /** The partner, if it exists and the caller may see it; otherwise 404 (never 403: existence is not leaked). */
 export async function visiblePartner(c: Context<AppEnv>, partnerId: string): Promise<Partner> {
@@ -29,9 +31,15 @@ export async function visibleKey(c: Context<AppEnv>, keyId: string): Promise<{ k
   return { key, user: key.user_id ? await getUser(c.env.DB, key.user_id) : null };
 }
 
+function actorName(principal: Principal): string {
+  if (principal.kind === "operator") return "Operator";
+  return principal.auth.user ? fullName(principal.auth.user) : principal.auth.key.name;
+}
+
 /** Who did it, under which request, when: stamped on every audit event. */
 export const auditContext = (c: Context<AppEnv>): AuditContext => ({
   actor: c.get("principal").actor,
+  actorName: actorName(c.get("principal")),
   requestId: c.get("requestId"),
   at: nowIso(),
 });

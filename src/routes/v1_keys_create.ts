@@ -74,6 +74,7 @@ export const registerKeysCreate = (app: App) =>
           body.expires_at ?? null,
           audit.at,
           audit.actor,
+          audit.actorName,
         ),
       auditStatement(db, audit, partner.id, "key.created", minted.keyId),
     ]);

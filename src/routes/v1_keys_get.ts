@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
-import { ApiKeySchema, serializeKey } from "../schemas/api-key";
+import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, serializeKey } from "../schemas/api-key";
 import { errorResponses, json } from "../schemas/common";
 import { visibleKey } from "./access";
 import { operatorOrKey } from "./security";
@@ -19,14 +19,15 @@ const route = createRoute({
   middleware: [authenticate()] as const,
   request: {
     params: KeyParams,
-    query: z.object({ all_permissions: z.enum(["true", "false"]).default("false") }),
+    query: z.object({ all_permissions: z.enum(["true", "false"]).default("false"), expand: ExpandQuery }),
   },
-  responses: { 200: json(ApiKeySchema, "The key (never its secret)."), ...errorResponses },
+  responses: { 200: json(ApiKeySchema.extend(ExpandedKeyFields.shape), "The key (never its secret)."), ...errorResponses },
 });
 
 export const registerKeysGet = (app: App) =>
   app.openapi(route, async (c) => {
     requireScope(c.get("principal"), "keys:read");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
-    return c.json(serializeKey(key, { user, allPermissions: c.req.valid("query").all_permissions === "true" }), 200);
+    const { all_permissions, expand } = c.req.valid("query");
+    return c.json(serializeKey(key, { user, allPermissions: all_permissions === "true", expand }), 200);
   });

@@ -4,7 +4,7 @@ import { authenticate, requireScope } from "../auth/authenticate";
 import { listKeys } from "../db/keys";
 import { getUser, type User } from "../db/users";
 import { decodeCursor, page } from "../lib/cursor";
-import { ApiKeySchema, KeyStatusSchema, KeyTypeSchema, serializeKey } from "../schemas/api-key";
+import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, KeyStatusSchema, KeyTypeSchema, serializeKey } from "../schemas/api-key";
 import { Cursor, errorResponses, json, Limit, pageOf } from "../schemas/common";
 import { visiblePartner } from "./access";
 import { PartnerParams } from "./v1_partners_get";
@@ -19,16 +19,22 @@ const route = createRoute({
   middleware: [authenticate()] as const,
   request: {
     params: PartnerParams,
-    query: z.object({ status: KeyStatusSchema.optional(), type: KeyTypeSchema.optional(), limit: Limit, cursor: Cursor }),
+    query: z.object({
+      status: KeyStatusSchema.optional(),
+      type: KeyTypeSchema.optional(),
+      limit: Limit,
+      cursor: Cursor,
+      expand: ExpandQuery,
+    }),
   },
-  responses: { 200: json(pageOf(ApiKeySchema, "ApiKeyPage"), "A page of keys."), ...errorResponses },
+  responses: { 200: json(pageOf(ApiKeySchema.extend(ExpandedKeyFields.shape), "ApiKeyPage"), "A page of keys."), ...errorResponses },
 });
 
 export const registerKeysList = (app: App) =>
   app.openapi(route, async (c) => {
     requireScope(c.get("principal"), "keys:read");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
-    const { status, type, limit, cursor } = c.req.valid("query");
+    const { status, type, limit, cursor, expand } = c.req.valid("query");
     const db = c.env.DB;
     const result = page(await listKeys(db, partner.id, { status, type }, decodeCursor(cursor), limit), limit);
     // Users are few per page; read each once to filter its keys' scopes.
@@ -38,7 +44,7 @@ export const registerKeysList = (app: App) =>
     }
     return c.json(
       {
-        data: result.data.map((k) => serializeKey(k, { user: k.user_id ? (users.get(k.user_id) ?? null) : null })),
+        data: result.data.map((k) => serializeKey(k, { user: k.user_id ? (users.get(k.user_id) ?? null) : null, expand })),
         next_cursor: result.next_cursor,
       },
       200,

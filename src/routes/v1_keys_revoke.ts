@@ -31,7 +31,7 @@ export const registerKeysRevoke = (app: App) =>
     const db = c.env.DB;
     // Of two racing revokes, only the one that changed the row records an event.
     await db.batch([
-      db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor),
+      db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor, audit.actorName),
       auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
     ]);
     const record = await keyChanged(c.env, key.id, { previousOrigins: key.allowed_origins });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { effectiveScopes } from "../auth/scopes";
 import { keyStatus, type ApiKeyRecord } from "../db/keys";
 import type { User } from "../db/users";
+import { fullName } from "./user";
 import { isProductName } from "../guards/agent";
 import { canonicalIpEntry } from "../guards/ip";
 import { KEY_TYPES } from "../keys/format";
@@ -120,15 +121,39 @@ export const RotateSchema = z
   })
   .openapi("ApiKeyRotate");
 
+/** Opt-in extras (`?expand=actors,user`), so the default shape stays exactly the documented one. */
+export const KEY_EXPANSIONS = ["actors", "user"] as const;
+export type KeyExpansion = (typeof KEY_EXPANSIONS)[number];
+
+export const ExpandQuery = z
+  .string()
+  .max(100)
+  .regex(/^(actors|user)(,(actors|user))*$/, "A comma-separated list of: actors, user")
+  .transform((v) => new Set(v.split(",") as KeyExpansion[]))
+  .optional()
+  .openapi({
+    type: "string",
+    example: "actors,user",
+    description: "`actors` adds created_by_name and revoked_by_name; `user` adds the key's user {id, name, role, kind} (Partoo).",
+  });
+
+export const ExpandedKeyFields = z.object({
+  created_by_name: z.string().nullable().optional(),
+  revoked_by_name: z.string().nullable().optional(),
+  user: z.object({ id: z.string(), name: z.string(), role: z.string(), kind: z.enum(["user", "bot"]) }).nullable().optional(),
+});
+
 export interface SerializeKeyOptions {
   /** The key's user, whose permissions filter the scopes shown (Partoo); null for keys without one. */
   user: User | null;
   /** `?all_permissions=true`: show the key's own scopes, unfiltered. */
   allPermissions?: boolean;
+  expand?: ReadonlySet<KeyExpansion>;
 }
 
-export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.infer<typeof ApiKeySchema> {
+export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.infer<typeof ApiKeySchema> & z.infer<typeof ExpandedKeyFields> {
   const scopes = options.allPermissions ? k.scopes : effectiveScopes(k.scopes, options.user?.permissions ?? null);
+  const { user, expand } = options;
   return {
     id: k.id,
     partner_id: k.partner_id,
@@ -154,5 +179,7 @@ export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.i
     last_used_at: k.last_used_at,
     secret_rotated_at: k.secret_rotated_at,
     updated_at: k.updated_at,
+    ...(expand?.has("actors") ? { created_by_name: k.created_by_name, revoked_by_name: k.revoked_by_name } : {}),
+    ...(expand?.has("user") ? { user: user ? { id: user.id, name: fullName(user), role: user.role, kind: user.kind } : null } : {}),
   };
 }
