@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
+import { StorageError } from "./lib/instrument";
 import { ApiError, problemResponse } from "./lib/problem";
 import { cors } from "./middleware/cors";
 import { jsonOnly, limitBody } from "./middleware/json-only";
@@ -24,6 +25,15 @@ const HTTP_CODES: Record<number, string> = {
 /** Maps anything thrown to problem+json; internals (messages, stacks) are logged, never sent. */
 function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return problemResponse(c, err);
+  if (err instanceof StorageError) {
+    console.error(JSON.stringify({ level: "error", msg: "storage unavailable", request_id: c.get("requestId"), storage: err.storage }));
+    return problemResponse(
+      c,
+      new ApiError(503, "storage_unavailable", "A storage dependency is unavailable. Nothing was changed; retry shortly.", {
+        headers: { "retry-after": "1" },
+      }),
+    );
+  }
   if (err instanceof HTTPException && err.status < 500) {
     const detail = err.status === 400 ? "The request body is not valid JSON." : err.message;
     return problemResponse(c, new ApiError(err.status, HTTP_CODES[err.status] ?? "bad_request", detail));

@@ -8,6 +8,10 @@ export interface Bindings {
   KEY_PREFIX: string;
   RATE_LIMIT_TIERS: string;
   SERVER_TIMING?: string;
+  /** `closed` (default): 503 when a key's Durable Object is unreachable; `open`: waive the rate limit only. */
+  GUARD_FAILURE_MODE?: string;
+  /** Failed authentications allowed per client IP and window, `count/seconds` (default `20/60`). */
+  AUTH_FAILURE_LIMIT?: string;
   /** `all` (default), `errors` (4xx/5xx only) or `off`. */
   REQUEST_LOG?: string;
   ADMIN_TOKEN?: string;

@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { constantTimeEqual } from "../keys/crypto";
 import { ApiError, invalidApiKey } from "../lib/problem";
 import { presentedCredential } from "./credentials";
+import { failureThrottle, type FailureThrottle } from "./failure-throttle";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
 import type { Context } from "hono";
@@ -33,20 +34,27 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
   const accept = options.accept ?? "any";
   return async function authenticateMiddleware(c, next) {
     const presented = presentedCredential(c.req.raw.headers);
+    const ip = c.req.header("cf-connecting-ip");
+    const throttle = failureThrottle(c.env);
+    const failed = () => {
+      if (ip) throttle.recordFailure(ip);
+      return invalidApiKey();
+    };
+    if (ip) assertNotThrottled(throttle, ip);
     if (!presented) throw invalidApiKey();
 
     let principal: Principal;
     if (accept !== "key" && isOperatorToken(presented, c.env.ADMIN_TOKEN)) {
       principal = operatorPrincipal;
     } else {
-      if (accept === "operator") throw invalidApiKey();
+      if (accept === "operator") throw failed();
       const facts = requestFacts(c.req.raw.headers);
       const check = looksLikeAccessToken(presented) ? checkAccessToken : checkKey;
       const result = await check(c.env, presented, { facts });
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
       if (result.ratelimit && refused?.status !== 401) setRateLimitHeaders(c, result.ratelimit);
-      if (!result.ok) throw refused;
+      if (!result.ok) throw refused!.status === 401 ? failed() : refused;
       principal = keyPrincipal(result.auth, { scopes: result.scopes, credits: result.credits });
       // The key's own list admitted this browser origin: the response may be read by it.
       if (facts.origin !== null) c.set("corsOrigin", facts.origin);
@@ -70,6 +78,16 @@ export function requestFacts(headers: Headers): RequestFacts {
     // Browsers cannot set User-Agent, so MineSkin's own header stands in for it when present.
     userAgent: headers.get("mineskin-user-agent") ?? headers.get("user-agent"),
   };
+}
+
+/** 429 for an address that failed to authenticate too often; checked before any work. */
+export function assertNotThrottled(throttle: FailureThrottle, ip: string): void {
+  const wait = throttle.retryAfter(ip);
+  if (wait > 0) {
+    throw new ApiError(429, "too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
+      headers: { "retry-after": String(wait) },
+    });
+  }
 }
 
 /** IETF RateLimit header fields, on every key-authenticated response. */

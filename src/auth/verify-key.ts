@@ -1,6 +1,6 @@
 import { cachedKeyRecord, freshKeyRecord, type CachedRecord } from "../cache/key-records";
-import { keyPrefix } from "../config";
-import type { KeyAuthRecord } from "../db/keys";
+import { keyPrefix, rateLimitTiers } from "../config";
+import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState } from "../guard/policy";
 import { guardOf } from "../guard/stub";
@@ -95,6 +95,27 @@ function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims
   return key.previous_expires_at !== null && !isPast(key.previous_expires_at, now);
 }
 
+/**
+ * One admission by the key's guard. If the guard cannot be reached, the request fails closed
+ * (503) unless GUARD_FAILURE_MODE is `open`: then only the rate limit is waived, and the record
+ * itself still refuses revoked, expired and suspended keys. Keys with credits always fail
+ * closed, since an uncounted request would be free.
+ */
+async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<GuardVerdict> {
+  try {
+    return await guardOf(env, record.key.id).admit(record.key.id, versionOf(record), cost, refusal);
+  } catch (err) {
+    if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
+    console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: record.key.id }));
+    const tier = rateLimitTiers(env)[record.key.rate_limit_tier ?? record.partner.rate_limit_tier];
+    const limit = tier?.limit ?? 0;
+    const status = keyStatus(record.key);
+    const outcome =
+      status !== "active" ? status : record.partner.status !== "active" ? "partner_suspended" : (refusal ?? "ok");
+    return { outcome, ratelimit: { limit, remaining: limit, reset: 0 }, credits: null };
+  }
+}
+
 async function admit(
   env: Bindings,
   keyId: string,
@@ -120,12 +141,11 @@ async function admit(
     checkRequest(guardsOf(r), options.facts) ??
     (missingScopes(options.requiredScopes ?? [], scopesOf(r)).length > 0 ? "insufficient_scope" : null);
 
-  const guard = guardOf(env, keyId);
-  let verdict: GuardVerdict = await guard.admit(keyId, versionOf(record), cost, refusalFor(record));
+  let verdict = await askGuard(env, record, cost, refusalFor(record));
   if (verdict.outcome === "stale" && !fresh) {
     record = await freshKeyRecord(env, keyId);
     if (!record || !identifies(record)) return invalid;
-    verdict = await guard.admit(keyId, versionOf(record), cost, refusalFor(record));
+    verdict = await askGuard(env, record, cost, refusalFor(record));
   }
   if (verdict.outcome === "stale") {
     // D1 itself is behind the guard: a replica lag, not the caller's fault.

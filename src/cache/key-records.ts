@@ -48,7 +48,10 @@ export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<Cac
   const hit = isolate.get(keyId);
   if (hit && hit.until > now) return { record: hit.record, fresh: false };
 
-  const cached = await env.KEY_CACHE.get<KeyAuthRecord | typeof MISSING>(kvKey(keyId), { type: "json", cacheTtl: KV_CACHE_TTL_SECONDS });
+  // KV is only a cache: when it fails, D1 answers.
+  const cached = await env.KEY_CACHE.get<KeyAuthRecord | typeof MISSING>(kvKey(keyId), { type: "json", cacheTtl: KV_CACHE_TTL_SECONDS }).catch(
+    () => null,
+  );
   if (cached !== null) {
     const record = "missing" in cached ? null : cached;
     remember(keyId, record, now);
@@ -61,9 +64,11 @@ export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<Cac
 export async function freshKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
   const record = await loadKeyAuthRecord(env.DB, keyId);
   remember(keyId, record);
+  // A failed refill costs a later D1 read, never correctness: the guard catches stale copies.
   await (record
     ? env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(record))
-    : env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(MISSING), { expirationTtl: KV_NEGATIVE_TTL_SECONDS }));
+    : env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(MISSING), { expirationTtl: KV_NEGATIVE_TTL_SECONDS })
+  ).catch((err: unknown) => logCacheFailure(keyId, err));
   return record;
 }
 
@@ -75,6 +80,10 @@ export async function publishKeyRecord(env: Bindings, keyId: string): Promise<Ke
   const record = await freshKeyRecord(env, keyId);
   isolate.delete(keyId);
   return record;
+}
+
+function logCacheFailure(keyId: string, err: unknown) {
+  console.error(JSON.stringify({ level: "warn", msg: "kv write failed", key_id: keyId, error: err instanceof Error ? err.name : "unknown" }));
 }
 
 /** Drops a key from this isolate and from KV, so the next lookup anywhere reads D1. */

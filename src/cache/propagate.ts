@@ -5,6 +5,8 @@ import type { Partner } from "../db/partners";
 import type { Bindings } from "../env";
 import { policyOf } from "../guard/policy";
 import { guardOf } from "../guard/stub";
+import { StorageError } from "../lib/instrument";
+import { ApiError } from "../lib/problem";
 
 /**
  * After a key's row changed in D1: re-read it, rewrite KV and this isolate's copy, and hand the
@@ -16,12 +18,30 @@ export async function keyChanged(
   keyId: string,
   options: { credits?: number | null; isNew?: boolean; previousOrigins?: readonly string[] } = {},
 ): Promise<KeyAuthRecord> {
-  const record = await publishKeyRecord(env, keyId);
-  if (!record) throw new Error(`key ${keyId} vanished after being written`);
-  await syncOrigins(env, [...(options.previousOrigins ?? []), ...record.key.allowed_origins]);
-  // A new key's guard has no state to correct; it loads from D1 on first use.
-  if (!options.isNew) await guardOf(env, keyId).refresh(policyOf(record), options.credits);
-  return record;
+  return afterCommit(async () => {
+    const record = await publishKeyRecord(env, keyId);
+    if (!record) throw new Error(`key ${keyId} vanished after being written`);
+    await syncOrigins(env, [...(options.previousOrigins ?? []), ...record.key.allowed_origins]);
+    // A new key's guard has no state to correct; it loads from D1 on first use.
+    if (!options.isNew) await guardOf(env, keyId).refresh(policyOf(record), options.credits);
+    return record;
+  });
+}
+
+/**
+ * Runs what must follow a committed D1 change. If it fails, the change is saved but not yet
+ * everywhere: the caller hears exactly that, and repeating the request (every mutation route
+ * is safe to repeat) finishes the propagation.
+ */
+async function afterCommit<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    throw new ApiError(503, "propagation_pending", "The change was saved but is not yet in effect everywhere. Repeat the request.", {
+      headers: { "retry-after": "1" },
+    });
+  }
 }
 
 const FAN_OUT_CONCURRENCY = 32;
@@ -33,6 +53,10 @@ const FAN_OUT_CONCURRENCY = 32;
  * guard reload from D1.
  */
 export async function partnerChanged(env: Bindings, partner: Partner, previousOrigins: readonly string[] = []): Promise<void> {
+  await afterCommit(() => fanOutPartner(env, partner, previousOrigins));
+}
+
+async function fanOutPartner(env: Bindings, partner: Partner, previousOrigins: readonly string[]): Promise<void> {
   await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins]);
   const { results } = await env.DB.prepare(`SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`)
     .bind(partner.id)

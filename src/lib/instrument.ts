@@ -2,6 +2,17 @@ import type { Bindings } from "../env";
 
 export type Storage = "d1" | "kv" | "do";
 
+/** A storage call failed. Carries the cause's message, so D1 constraint checks still see it. */
+export class StorageError extends Error {
+  constructor(
+    readonly storage: Storage,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "StorageError";
+  }
+}
+
 /** Calls and time spent per storage while serving one request. */
 export class StorageMetrics {
   readonly calls: Record<Storage, { count: number; ms: number }> = {
@@ -14,6 +25,8 @@ export class StorageMetrics {
     const started = performance.now();
     try {
       return await work();
+    } catch (err) {
+      throw err instanceof StorageError ? err : new StorageError(storage, err);
     } finally {
       this.calls[storage].count++;
       this.calls[storage].ms += performance.now() - started;
@@ -78,7 +91,10 @@ function timedDurableObjects<T extends DurableObjectNamespace<any>>(ns: T, metri
   });
 }
 
-/** The same bindings, with every D1, KV and Durable Object call counted and timed into `metrics`. */
+/**
+ * The same bindings, with every D1, KV and Durable Object call counted and timed into `metrics`
+ * and every failure raised as a StorageError (a 503, not a 500).
+ */
 export function instrumentBindings(env: Bindings, metrics: StorageMetrics): Bindings {
   return {
     ...env,

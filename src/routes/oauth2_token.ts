@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { App } from "../app";
 import { requestFacts } from "../auth/authenticate";
 import { missingScopes } from "../auth/scopes";
+import { failureThrottle } from "../auth/failure-throttle";
 import { checkKey, pepperOf } from "../auth/verify-key";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
@@ -103,6 +104,12 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export const registerOAuth2Token = (app: App) =>
   app.openapi(route, async (c) => {
+    const ip = c.req.header("cf-connecting-ip");
+    const throttle = failureThrottle(c.env);
+    if (ip && throttle.retryAfter(ip) > 0) {
+      c.header("Retry-After", String(throttle.retryAfter(ip)));
+      return fail(c, 429, "rate_limited", "Too many failed authentications from this address.");
+    }
     const params = await readParams(c);
     if (!params) return fail(c, 400, "invalid_request", "Send an application/x-www-form-urlencoded body.");
     const basic = basicCredentials(c.req.header("authorization"));
@@ -124,6 +131,7 @@ export const registerOAuth2Token = (app: App) =>
       return fail(c, 429, "rate_limited", "This key has used its rate limit for the current window.");
     }
     if (!result.ok || !isKeyId(clientId) || result.auth.key.id !== clientId) {
+      if (ip) throttle.recordFailure(ip);
       return fail(c, 401, "invalid_client", "Client authentication failed.", !!basic);
     }
 

@@ -26,7 +26,8 @@ export const registerKeysRevoke = (app: App) =>
   app.openapi(route, async (c) => {
     requireScope(c.get("principal"), "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
-    if (key.revoked_at) return c.json(serializeKey(key, { user }), 200);
+    // Repeating a revoke re-propagates it, which completes one whose propagation failed.
+    if (key.revoked_at) return c.json(serializeKey((await keyChanged(c.env, key.id)).key, { user }), 200);
     const audit = auditContext(c);
     const db = c.env.DB;
     // Of two racing revokes, only the one that changed the row records an event.
