@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, createKey, createPartner, createUser, env } from "../helpers";
+
+const ALL = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"];
+
+interface Case {
+  method: string;
+  path: (a: World) => string;
+  body?: (a: World) => unknown;
+  /** 404 for partner objects; 401 for operator-only routes. */
+  expect: number;
+}
+
+interface World {
+  partnerA: string;
+  userA: string;
+  keyA: string;
+  keyIdA: string;
+  keyB: string;
+  tokenB: string;
+}
+
+const CASES: Case[] = [
+  { method: "GET", path: () => "/v1/partners", expect: 401 },
+  { method: "POST", path: () => "/v1/partners", body: () => ({ slug: "stolen", name: "x", contact_email: "a@b.example", website_url: "https://b.example" }), expect: 401 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}`, expect: 401 },
+  { method: "PATCH", path: (w) => `/v1/partners/${w.partnerA}`, body: () => ({ status: "suspended" }), expect: 401 },
+  { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/users`, body: () => ({ first_name: "a", last_name: "b", email: "e@x.example", role: "R" }), expect: 404 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/users`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/users/${w.userA}`, expect: 404 },
+  { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/keys`, body: () => ({ name: "x", type: "secret" }), expect: 404 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/keys`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/keys/${w.keyIdA}`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/keys/${w.keyIdA}?all_permissions=true&expand=actors,user`, expect: 404 },
+  { method: "PATCH", path: (w) => `/v1/keys/${w.keyIdA}`, body: () => ({ name: "pwned" }), expect: 404 },
+  { method: "POST", path: (w) => `/v1/keys/${w.keyIdA}/rotate`, body: () => ({ grace_period_seconds: 0 }), expect: 404 },
+  { method: "POST", path: (w) => `/v1/keys/${w.keyIdA}/revoke`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/audit-events`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/api-keys/${w.partnerA}`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/api-keys/${w.keyIdA}`, expect: 404 },
+];
+
+describe("tenant isolation", () => {
+  let w: World;
+  beforeAll(async () => {
+    const a = await createPartner({ scopes: ALL });
+    const userA = await createUser(a.id);
+    const keyA = await createKey(a.id, { name: "A's key", user_id: userA.id, scopes: ALL });
+    const b = await createPartner({ scopes: ALL });
+    const keyB = await createKey(b.id, { scopes: ALL });
+    const token = await call("/oauth2/token", {
+      auth: null,
+      body: `grant_type=client_credentials&client_id=${keyB.api_key.id}&client_secret=${keyB.key}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    w = { partnerA: a.id, userA: userA.id, keyA: keyA.key, keyIdA: keyA.api_key.id, keyB: keyB.key, tokenB: token.body.access_token };
+  });
+
+  for (const credential of ["key", "token"] as const) {
+    for (const c of CASES) {
+      it(`${c.method} ${c.path({ partnerA: "{A}", userA: "{userA}", keyA: "", keyIdA: "{keyA}", keyB: "", tokenB: "" })} with B's ${credential} → ${c.expect}`, async () => {
+        const res = await call(c.path(w), { method: c.method, auth: credential === "key" ? w.keyB : w.tokenB, body: c.body?.(w) });
+        expect(res.status).toBe(c.expect);
+        expect(res.text).not.toContain(w.keyIdA.slice(4) + "\"");
+      });
+    }
+  }
+
+  it("B cannot verify A's key: it is invalid_api_key to B, and uncounted", async () => {
+    const res = await call("/v1/keys/verify", { auth: w.keyB, body: { key: w.keyA } });
+    expect(res.body).toMatchObject({ valid: false, code: "invalid_api_key" });
+    expect(res.body.api_key).toBeUndefined();
+  });
+
+  it("B cannot move objects into A: a user of A as user_id, or a partner_id in the body, is refused", async () => {
+    const meB = (await call("/v1/me/partner", { auth: w.keyB })).body;
+    const res = await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: { name: "x", type: "secret", user_id: w.userA } });
+    expect(res.status).toBe(400);
+    const moved = await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: { name: "x", type: "secret", partner_id: w.partnerA } });
+    expect(moved.status).toBe(400);
+  });
+
+  it("after all of it, A's objects are untouched and A's audit trail holds only A's own events", async () => {
+    const key = (await call(`/v1/keys/${w.keyIdA}`)).body;
+    expect(key).toMatchObject({ name: "A's key", status: "active", secret_rotated_at: null });
+    expect((await call(`/v1/partners/${w.partnerA}`)).body.status).toBe("active");
+    expect((await call("/v1/me/key", { auth: w.keyA })).status).toBe(200);
+    const events = (await call(`/v1/partners/${w.partnerA}/audit-events`)).body.data;
+    expect(events.every((e: { actor: string }) => e.actor === "operator")).toBe(true);
+    const { results } = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE partner_id = ?1").bind(w.partnerA).all<{ n: number }>();
+    expect(results[0]!.n).toBe(1);
+  });
+});

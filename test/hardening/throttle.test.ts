@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { mintKey } from "../../src/keys/crypto";
+import { call, partnerWithKey } from "../helpers";
+
+describe("failed-authentication throttle", () => {
+  it("answers 429 with Retry-After once an address has failed 20 times, before any storage call", async () => {
+    const ip = "203.0.113.77";
+    const forged = (await mintKey("attacker", "kw", "secret")).full;
+    for (let i = 0; i < 20; i++) expect((await call("/v1/me/key", { auth: forged, headers: { "cf-connecting-ip": ip } })).status).toBe(401);
+    const blocked = await call("/v1/me/key", { auth: forged, headers: { "cf-connecting-ip": ip } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe("too_many_failed_attempts");
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(blocked.headers.get("server-timing")).toMatch(/^total;/);
+    // Even a good key from that address waits: the address is what is throttled.
+    const { key } = await partnerWithKey();
+    expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": ip } })).status).toBe(429);
+  });
+
+  it("counts wrong admin tokens and OAuth2 client failures too", async () => {
+    const ip = "203.0.113.78";
+    for (let i = 0; i < 10; i++) await call("/v1/partners", { auth: "guess", headers: { "cf-connecting-ip": ip } });
+    for (let i = 0; i < 10; i++) {
+      await call("/oauth2/token", {
+        auth: null,
+        body: "grant_type=client_credentials&client_id=key_0000000000000000&client_secret=nope",
+        headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip },
+      });
+    }
+    expect((await call("/v1/partners", { auth: "guess", headers: { "cf-connecting-ip": ip } })).status).toBe(429);
+  });
+
+  it("never slows a well-behaved client or other addresses", async () => {
+    const { key } = await partnerWithKey();
+    for (let i = 0; i < 40; i++) expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": "198.51.100.1" } })).status).toBe(200);
+    for (let i = 0; i < 25; i++) await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": "198.51.100.2" } });
+    expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": "198.51.100.3" } })).status).toBe(200);
+  });
+});
