@@ -86,8 +86,8 @@ const route = createRoute({
   middleware: [errorEnvelope(mineSkinError), requireUserAgent, authenticate({ accept: "key" })] as const,
   request: {
     headers: z.object({
-      "user-agent": z.string().optional().openapi({ example: "ExampleApp/v1.0" }),
-      "mineskin-user-agent": z.string().optional().openapi({ example: "ExampleApp/v1.0" }),
+      "user-agent": z.string().max(1024).optional().openapi({ example: "ExampleApp/v1.0" }),
+      "mineskin-user-agent": z.string().max(1024).optional().openapi({ example: "ExampleApp/v1.0" }),
     }),
   },
   responses: {
