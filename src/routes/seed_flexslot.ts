@@ -3,17 +3,13 @@ import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
 import type { KeyAuthRecord } from "../db/keys";
 import { errorResponses, json } from "../schemas/common";
+import { PartnerSchema } from "../schemas/partner";
 import { keyOnly } from "./security";
 import { callingKey } from "./v1_me_partner";
 
 /** flexslot's self-serializer for /me/partner (seed 000): exactly its documented fields. */
-export const FlexslotPartnerSchema = z
-  .object({
-    id: z.uuid(),
-    slug: z.string(),
-    name: z.string(),
-    contact_email: z.string(),
-    website_url: z.string(),
+export const FlexslotPartnerSchema = PartnerSchema.pick({ id: true, slug: true, name: true, contact_email: true, website_url: true })
+  .extend({
     api_key_prefix: z.string(),
     scopes: z.array(z.string()),
     game_scopes: z.array(z.string()),

@@ -6,7 +6,7 @@ import { fullName } from "./user";
 import { isProductName } from "../guards/agent";
 import { canonicalIpEntry } from "../guards/ip";
 import { KEY_TYPES } from "../keys/format";
-import { OriginList, ResourceList, ScopeList, Timestamp } from "./common";
+import { canonicalList, OriginList, ResourceList, ScopeList, Timestamp } from "./common";
 
 export const KeyTypeSchema = z.enum(KEY_TYPES);
 export const KeyStatusSchema = z.enum(["active", "revoked", "expired"]);
@@ -47,22 +47,9 @@ export const KeyWithSecretSchema = z
   })
   .openapi("ApiKeyWithSecret");
 
-const IpList = z
-  .array(
-    z
-      .string()
-      .max(64)
-      .transform((value, ctx) => {
-        const entry = canonicalIpEntry(value);
-        if (entry === null) {
-          ctx.addIssue({ code: "custom", message: "Must be an IPv4/IPv6 address or CIDR" });
-          return z.NEVER;
-        }
-        return entry;
-      }),
-  )
-  .max(100)
-  .openapi({ example: ["172.16.0.0/12", "127.0.0.1"] });
+const IpList = canonicalList(canonicalIpEntry, 64, "Must be an IPv4/IPv6 address or CIDR").openapi({
+  example: ["172.16.0.0/12", "127.0.0.1"],
+});
 
 const AgentList = z
   .array(z.string().min(1).max(64).refine(isProductName, "Must be a User-Agent product name such as MyApp"))

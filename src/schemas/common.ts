@@ -51,23 +51,31 @@ export const ResourceList = z
   .array(z.string().min(1).max(32).regex(/^[-a-zA-Z0-9_]+$/, "Resources are letters, digits, _ and -"))
   .max(100);
 
-export const OriginList = z
-  .array(
-    z
-      .string()
-      .max(200)
-      .transform((value, ctx) => {
-        const origin = normalizeOrigin(value);
-        if (origin === null) {
-          ctx.addIssue({ code: "custom", message: "Must be an http(s) origin: scheme://host[:port], no path or wildcard" });
-          return z.NEVER;
-        }
-        return origin;
-      }),
-  )
-  .max(100)
-  .transform((origins) => [...new Set(origins)])
-  .openapi({ example: ["https://app.example.com"] });
+/**
+ * A list whose entries are stored in canonical form (so matching is exact), refused entry by
+ * entry when `canonical` cannot read them, and without duplicates.
+ */
+export function canonicalList(canonical: (entry: string) => string | null, maxLength: number, message: string) {
+  const entry = z
+    .string()
+    .max(maxLength)
+    .transform((value, ctx) => {
+      const result = canonical(value);
+      if (result === null) {
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      }
+      return result;
+    });
+  return z
+    .array(entry)
+    .max(100)
+    .transform((entries) => [...new Set(entries)]);
+}
+
+export const OriginList = canonicalList(normalizeOrigin, 200, "Must be an http(s) origin: scheme://host[:port], no path or wildcard").openapi({
+  example: ["https://app.example.com"],
+});
 
 export const Cursor = z.string().max(200).optional();
 export const Limit = z.coerce.number().int().min(1).max(100).default(20);
