@@ -21,6 +21,8 @@ export interface Bindings {
 export interface Variables {
   requestId: string;
   principal: Principal;
+  /** The presented key, masked to prefix and last four, for the request log; only for credentials shaped like our keys. */
+  maskedKey?: string;
   /** Set when a key-authenticated browser request passed the key's origin allowlist. */
   corsOrigin?: string;
 }

@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { constantTimeEqual } from "../keys/crypto";
 import { ApiError, invalidApiKey } from "../lib/problem";
+import { keyPrefix } from "../config";
+import { maskKey, parseKey } from "../keys/format";
 import { presentedCredential } from "./credentials";
 import { failureThrottle, type FailureThrottle } from "./failure-throttle";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
@@ -47,6 +49,8 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     if (accept !== "key" && isOperatorToken(presented, c.env.ADMIN_TOKEN)) {
       principal = operatorPrincipal;
     } else {
+      // Logged masked, and only when shaped like one of ours: a stranger's pasted secret is never logged, even in part.
+      if (parseKey(presented, keyPrefix(c.env))) c.set("maskedKey", maskKey(presented));
       if (accept === "operator") throw failed();
       const facts = requestFacts(c.req.raw.headers);
       const check = looksLikeAccessToken(presented) ? checkAccessToken : checkKey;

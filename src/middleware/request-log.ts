@@ -7,8 +7,8 @@ export interface RequestLogOptions {
 }
 
 /**
- * One structured JSON line per request. It names the acting key by id only: credentials,
- * hashes and bodies are never logged.
+ * One structured JSON line per request. A presented key appears only masked to its prefix and
+ * last four (`kw_sk_<id>…abcd`); secrets, hashes, the admin token and bodies are never logged.
  *
  * @example
  * ```ts
@@ -31,6 +31,7 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareHandler<A
         status: c.res.status,
         ms: Date.now() - started,
         actor: c.get("principal")?.actor ?? null,
+        key: c.get("maskedKey") ?? null,
       }),
     );
   };
