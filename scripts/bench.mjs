@@ -3,6 +3,7 @@
 // per scenario: throughput, latency, storage calls per request (from Server-Timing) and the ratio
 // to GET /healthz measured in the same run. Starts its own server on BENCH_PORT (default 8788)
 // with a benchmark tier, or reuses one already answering there.
+import { rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { applySchema, isHealthy, operatorClient, startWrangler, waitForHealthy } from "./lib/local-server.mjs";
 
@@ -20,12 +21,25 @@ const TIERS = {
   tiny: { limit: 5, window_seconds: 60 },
 };
 
+// Its own local state, so every run starts from the current schema and nothing else.
+const STATE = ".wrangler/bench-state";
 let server;
 if (await isHealthy(BASE)) {
   console.log(`reusing the server on ${BASE} (it must have been started with the bench and tiny tiers)`);
 } else {
-  applySchema();
-  server = startWrangler(PORT, { vars: { RATE_LIMIT_TIERS: JSON.stringify(TIERS), SERVER_TIMING: "on", REQUEST_LOG: process.env.BENCH_REQUEST_LOG ?? "all" }, stdio: "ignore" });
+  rmSync(STATE, { recursive: true, force: true });
+  applySchema(STATE);
+  server = startWrangler(PORT, {
+    vars: {
+      RATE_LIMIT_TIERS: JSON.stringify(TIERS),
+      SERVER_TIMING: "on",
+      REQUEST_LOG: process.env.BENCH_REQUEST_LOG ?? "all",
+      // Every client here is 127.0.0.1: the forged-key row measures that path, not the failed-auth throttle.
+      AUTH_FAILURE_LIMIT: "1000000/60",
+    },
+    stdio: "ignore",
+    extraArgs: ["--ip", "127.0.0.1", "--persist-to", STATE],
+  });
   await waitForHealthy(BASE);
 }
 const stop = () => server && process.kill(-server.pid, "SIGTERM");
@@ -33,11 +47,11 @@ process.on("exit", stop);
 process.on("SIGINT", () => process.exit(130));
 
 const api = operatorClient(BASE);
-const partner = (
-  await api("/v1/partners", {
-    body: { slug: `bench-${Date.now()}`, name: "Bench", contact_email: "b@bench.example", website_url: "https://bench.example" },
-  })
-).body;
+const created = await api("/v1/partners", {
+  body: { slug: `bench-${Date.now()}`, name: "Bench", contact_email: "b@bench.example", website_url: "https://bench.example" },
+});
+if (created.status !== 201) throw new Error(`could not create the bench partner: ${created.status} ${JSON.stringify(created.body)}`);
+const partner = created.body;
 const newKey = async (tier) => (await api(`/v1/partners/${partner.id}/keys`, { body: { name: "bench", type: "secret", scopes: [], rate_limit_tier: tier } })).body.key;
 
 const warmKey = await newKey("bench");
