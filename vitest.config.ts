@@ -22,6 +22,7 @@ export default defineConfig({
                   standard: { limit: 1000, window_seconds: 60 },
                   premium: { limit: 20000, window_seconds: 60 },
                   tiny: { limit: 5, window_seconds: 60 },
+                  small: { limit: 50, window_seconds: 60 },
                 }),
               },
             },

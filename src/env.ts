@@ -10,6 +10,12 @@ export interface Bindings {
   SERVER_TIMING?: string;
   /** `closed` (default): 503 when a key's Durable Object is unreachable; `open`: waive the rate limit only. */
   GUARD_FAILURE_MODE?: string;
+  /**
+   * Opt-in token leases (ms, 1..1000; default 0 = off): a key's guard may lease an isolate a few
+   * pre-counted tokens for this long, saving a DO call per request; mutations then wait up to this
+   * long so they still bite on the next request after their response.
+   */
+  GUARD_LEASE_MS?: string;
   /** Failed authentications allowed per client IP and window, `count/seconds` (default `20/60`). */
   AUTH_FAILURE_LIMIT?: string;
   /** `all` (default), `errors` (4xx/5xx only) or `off`. */

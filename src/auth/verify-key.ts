@@ -3,6 +3,7 @@ import { keyPrefix, rateLimitTiers } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState } from "../guard/policy";
+import { holdLease, leaseMsOf, spendLeased } from "../guard/leases";
 import { guardOf } from "../guard/stub";
 import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
 import { constantTimeEqual, hashKey, hasValidTag } from "../keys/crypto";
@@ -102,8 +103,16 @@ function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims
  * closed, since an uncounted request would be free.
  */
 async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<GuardVerdict> {
+  const version = versionOf(record);
+  const leaseMs = record.key.credits_remaining === null ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
+  if (leaseMs > 0 && refusal === null) {
+    const leased = spendLeased(record.key.id, version, cost);
+    if (leased) return { outcome: "ok", ratelimit: leased, credits: null };
+  }
   try {
-    return await guardOf(env, record.key.id).admit(record.key.id, versionOf(record), cost, refusal);
+    const verdict = await guardOf(env, record.key.id).admit(record.key.id, version, cost, refusal, leaseMs);
+    if (verdict.outcome === "ok" && verdict.lease) holdLease(record.key.id, version, verdict.lease, verdict.ratelimit);
+    return verdict;
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
     console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: record.key.id }));

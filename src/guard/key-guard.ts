@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { rateLimitTiers, type Tier } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type RecordVersion } from "./policy";
+import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
@@ -16,8 +16,12 @@ export const FIRST_FLUSH_DELAY_MS = 5_000;
 //   rl:meta        "limit/windowMs" the buckets were counted under; a tier change starts afresh
 //   rl:<bucket>    requests admitted in that bucket of the sliding window
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
+//   leases_until   ms when the last lease granted to an isolate expires (opt-in leases only)
 const BUCKET_PREFIX = "rl:b:";
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
+/** Lease bounds: at most this many tokens, for at most this long. */
+export const MAX_LEASE_TOKENS = 16;
+export const MAX_LEASE_MS = 1_000;
 
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
@@ -29,6 +33,8 @@ export class KeyGuard extends DurableObject<Bindings> {
   private policy: GuardPolicy | undefined;
   private credits: number | null = null;
   private window: SlidingWindow | undefined;
+  /** When the last lease granted expires; mutations wait for it. */
+  private leasesUntil: number;
   /** When the pending usage flush fires; mirrored here so admissions never ask storage. */
   private alarmAt: number | null = null;
 
@@ -37,6 +43,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     const kv = ctx.storage.kv;
     this.policy = kv.get<GuardPolicy>("policy");
     this.credits = kv.get<number | null>("credits") ?? null;
+    this.leasesUntil = kv.get<number>("leases_until") ?? 0;
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -48,7 +55,13 @@ export class KeyGuard extends DurableObject<Bindings> {
    * returned only once the record is known current and the key otherwise usable, so a revoked
    * key is reported as revoked, and a refused request costs neither rate limit nor credits.
    */
-  async admit(keyId: string, version: RecordVersion, cost = 1, refusal: CallerRefusal | null = null): Promise<GuardVerdict> {
+  async admit(
+    keyId: string,
+    version: RecordVersion,
+    cost = 1,
+    refusal: CallerRefusal | null = null,
+    leaseMs = 0,
+  ): Promise<GuardVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
       if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
@@ -84,7 +97,38 @@ export class KeyGuard extends DurableObject<Bindings> {
       storage.kv.put("credits", this.credits);
     }
     if (this.alarmAt === null) this.scheduleFlush(now);
-    return { outcome: "ok", ratelimit, credits: this.credits };
+    const lease = leaseMs > 0 && this.credits === null ? this.grantLease(window, policy, now, leaseMs) : undefined;
+    if (lease) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
+    return { outcome: "ok", ratelimit, credits: this.credits, ...(lease ? { lease } : {}) };
+  }
+
+  /**
+   * Opt-in (GUARD_LEASE_MS): hands the caller's isolate a few more tokens, counted now, so its
+   * next requests need no call here. Never more than a tenth of what remains, so other isolates
+   * are not starved, and never past the key's expiry. Keys with credits are never leased.
+   */
+  private grantLease(window: SlidingWindow, policy: GuardPolicy, now: number, leaseMs: number): Lease | undefined {
+    const tokens = Math.min(MAX_LEASE_TOKENS, Math.floor((window.limit - window.used(now)) / 10));
+    if (tokens <= 0) return undefined;
+    const granted = window.tryAdmit(now, tokens);
+    if (!granted.admitted) return undefined;
+    void this.ctx.storage.put(BUCKET_PREFIX + granted.bucket, window.counts.get(granted.bucket!)!, UNCONFIRMED);
+    const expiresAt = Math.min(now + Math.min(leaseMs, MAX_LEASE_MS), policy.expiresAt ?? Infinity);
+    if (expiresAt > this.leasesUntil) {
+      this.leasesUntil = expiresAt;
+      // Kept across a restart, so a mutation right after one still waits for leases granted before it.
+      void this.ctx.storage.put("leases_until", expiresAt, UNCONFIRMED);
+    }
+    return { tokens, expiresAt };
+  }
+
+  /**
+   * The revocation barrier: a mutation returns only once every lease granted under the old policy
+   * has expired, so any request sent after its response is decided here, under the new one.
+   */
+  private async leasesExpired(): Promise<void> {
+    const wait = this.leasesUntil - Date.now();
+    if (wait > 0) await scheduler.wait(wait);
   }
 
   /**
@@ -101,6 +145,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     }
     this.setPolicy(policy);
     if (credits !== undefined) this.setCredits(credits);
+    await this.leasesExpired();
   }
 
   /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
@@ -113,6 +158,7 @@ export class KeyGuard extends DurableObject<Bindings> {
       partnerStatus: change.partnerStatus,
       tier: change.keyTier ?? change.partnerTier,
     });
+    await this.leasesExpired();
   }
 
   /** Live usage, for reads that should not wait for the next flush. */

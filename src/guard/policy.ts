@@ -49,4 +49,11 @@ export type GuardVerdict =
       /** After this request; unchanged by anything but "ok". */
       ratelimit: RateLimitState;
       credits: number | null;
+      /** With "ok" when the caller asked for leases: further tokens, already counted, usable until `expiresAt`. */
+      lease?: Lease;
     };
+
+export interface Lease {
+  tokens: number;
+  expiresAt: number;
+}

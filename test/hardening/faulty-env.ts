@@ -53,8 +53,12 @@ export function faultyEnv(faults: Faults, vars: Partial<Bindings> = {}): Binding
 }
 
 /** One request through the Worker with faulty bindings. */
-export async function callWith(faults: Faults, path: string, init: { method?: string; auth?: string; body?: unknown; vars?: Partial<Bindings> } = {}) {
-  const headers: Record<string, string> = {};
+export async function callWith(
+  faults: Faults,
+  path: string,
+  init: { method?: string; auth?: string; body?: unknown; vars?: Partial<Bindings>; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers };
   if (init.auth) headers.authorization = `Bearer ${init.auth}`;
   if (init.body !== undefined) headers["content-type"] = "application/json";
   const ctx = createExecutionContext();
