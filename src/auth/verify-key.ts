@@ -6,7 +6,7 @@ import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState }
 import { holdLease, leaseMsOf, spendLeased } from "../guard/leases";
 import { guardOf } from "../guard/stub";
 import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
-import { constantTimeEqual, hashKey, hasValidTag } from "../keys/crypto";
+import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
 import { parseKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { isPast } from "../lib/time";
@@ -71,9 +71,9 @@ function secretMatches(record: KeyAuthRecord, digest: string, now: number): bool
 export async function checkKey(env: Bindings, presented: string, options: CheckOptions): Promise<KeyCheck> {
   const parsed = parseKey(presented, keyPrefix(env));
   const pepper = pepperOf(env);
-  if (!parsed || !(await hasValidTag(pepper, parsed))) return invalid;
+  const digest = parsed && (await verifiedDigest(pepper, parsed));
+  if (!parsed || !digest) return invalid;
   const now = Date.now();
-  const digest = await hashKey(pepper, parsed.full);
   const matches = (record: KeyAuthRecord) => record.key.type === parsed.type && secretMatches(record, digest, now);
   return admit(env, parsed.keyId, matches, null, options);
 }

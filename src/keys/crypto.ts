@@ -18,23 +18,25 @@ function hmacKey(pepper: string): Promise<CryptoKey> {
   return key;
 }
 
-// Domain separation: the tag and the stored digest are HMACs of different messages, so one never helps forge the other.
-async function hmac(pepper: string, message: string): Promise<ArrayBuffer> {
-  return crypto.subtle.sign("HMAC", await hmacKey(pepper), new TextEncoder().encode(message));
+/**
+ * One HMAC-SHA-256 under the pepper per presented key, over everything before the tag (prefix,
+ * type, id, secret). Its first base62 digits are the tag; all of it, in hex, is the digest kept
+ * at rest. Knowing a stored digest gives no key: the secret is inside the HMAC's input, and
+ * forging a tag needs the pepper.
+ */
+async function keyMac(pepper: string, signed: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(pepper), new TextEncoder().encode(`key:v${HASH_VERSION}:${signed}`)));
 }
 
-async function tagFor(pepper: string, signed: string): Promise<string> {
-  return bytesToBase62(new Uint8Array(await hmac(pepper, `tag:v1:${signed}`)), TAG_LENGTH);
-}
-
-/** The digest stored at rest: HMAC-SHA-256 under the pepper, hex. */
+/** The digest stored at rest for a full key. */
 export async function hashKey(pepper: string, fullKey: string): Promise<string> {
-  return toHex(await hmac(pepper, `key:v${HASH_VERSION}:${fullKey}`));
+  return toHex((await keyMac(pepper, fullKey.slice(0, -TAG_LENGTH))).buffer as ArrayBuffer);
 }
 
-/** True when the tag matches: a pure CPU check that needs no storage. */
-export async function hasValidTag(pepper: string, key: ParsedKey): Promise<boolean> {
-  return constantTimeEqual(await tagFor(pepper, key.signed), key.tag);
+/** The key's digest when its tag is genuine, null for a forged or mistyped key: a CPU check, no storage. */
+export async function verifiedDigest(pepper: string, key: ParsedKey): Promise<string | null> {
+  const mac = await keyMac(pepper, key.signed);
+  return constantTimeEqual(bytesToBase62(mac, TAG_LENGTH), key.tag) ? toHex(mac.buffer as ArrayBuffer) : null;
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -54,6 +56,7 @@ export interface MintedKey {
 /** A fresh key; pass `idPart` to rotate the secret of an existing key id. */
 export async function mintKey(pepper: string, keyPrefix: string, type: KeyType, idPart = randomBase62(ID_LENGTH)): Promise<MintedKey> {
   const signed = `${keyPrefix}_${TYPE_CODES[type]}_${idPart}${randomBase62(SECRET_LENGTH)}`;
-  const full = signed + (await tagFor(pepper, signed));
-  return { keyId: keyIdFromBody(idPart), full, hash: await hashKey(pepper, full), lastFour: full.slice(-4) };
+  const mac = await keyMac(pepper, signed);
+  const full = signed + bytesToBase62(mac, TAG_LENGTH);
+  return { keyId: keyIdFromBody(idPart), full, hash: toHex(mac.buffer as ArrayBuffer), lastFour: full.slice(-4) };
 }

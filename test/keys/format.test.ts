@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { constantTimeEqual, hashKey, hasValidTag, mintKey } from "../../src/keys/crypto";
+import { constantTimeEqual, hashKey, mintKey, verifiedDigest } from "../../src/keys/crypto";
+
+const hasValidTag = async (pepper: string, key: Parameters<typeof verifiedDigest>[1]) => (await verifiedDigest(pepper, key)) !== null;
 import { displayPrefix, maskKey, parseKey } from "../../src/keys/format";
 
 const PEPPER = "unit-pepper";
@@ -59,6 +61,7 @@ describe("key format", () => {
     const { full, hash } = await mintKey(PEPPER, "kw", "secret");
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(hash).toBe(await hashKey(PEPPER, full));
+    expect(await verifiedDigest(PEPPER, parseKey(full, "kw")!)).toBe(hash);
     expect(hash).not.toBe(await hashKey("other", full));
     expect(hash).not.toContain(full.slice(6));
   });
