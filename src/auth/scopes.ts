@@ -1,15 +1,7 @@
 /**
- * Scope math. Pure: no I/O. Scopes are exact strings; management scopes guard Keyward's own API.
+ * Scope math. Pure: no I/O. Scopes are exact strings; management scopes (`keys:*`, `users:*`,
+ * `audit:read`) guard Keyward's own API.
  */
-export const MANAGEMENT_SCOPES = [
-  "keys:read",
-  "keys:write",
-  "keys:verify",
-  "users:read",
-  "users:write",
-  "audit:read",
-] as const;
-export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
 
 /** Scopes a browser-exposed (publishable) key must never hold. */
 export const isManagementScope = (scope: string) => /^(keys|users):/.test(scope) || scope === "audit:read";

@@ -21,8 +21,6 @@ export function bytesToBase62(bytes: Uint8Array, length: number): string {
   return out;
 }
 
-export const isBase62 = (s: string) => /^[0-9A-Za-z]*$/.test(s);
-
 export function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
