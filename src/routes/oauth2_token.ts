@@ -8,6 +8,7 @@ import { checkKey, pepperOf } from "../auth/verify-key";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../oauth/access-token";
+import { json } from "../schemas/common";
 
 const TokenResponse = z
   .object({
@@ -24,8 +25,6 @@ const OAuthError = z
     error_description: z.string(),
   })
   .openapi("OAuth2Error");
-
-const oauthError = (description: string) => ({ description, content: { "application/json": { schema: OAuthError } } });
 
 const route = createRoute({
   method: "post",
@@ -56,10 +55,10 @@ const route = createRoute({
     },
   },
   responses: {
-    200: { description: "An access token.", content: { "application/json": { schema: TokenResponse } } },
-    400: oauthError("invalid_request, unsupported_grant_type or invalid_scope."),
-    401: oauthError("invalid_client: unknown, wrong, revoked or expired credentials."),
-    429: oauthError("Too many requests for this key."),
+    200: json(TokenResponse, "An access token."),
+    400: json(OAuthError, "invalid_request, unsupported_grant_type or invalid_scope."),
+    401: json(OAuthError, "invalid_client: unknown, wrong, revoked or expired credentials."),
+    429: json(OAuthError, "Too many requests for this key."),
   },
 });
 

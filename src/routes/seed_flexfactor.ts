@@ -7,6 +7,7 @@ import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { errorEnvelope } from "../middleware/error-envelope";
+import { json } from "../schemas/common";
 import { keyOnly } from "./security";
 import { callingKey } from "./v1_me_partner";
 
@@ -82,8 +83,6 @@ function flexFactorError(c: Context<AppEnv>, error: ApiError): Response {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LISTED = 1000;
 
-const errors = (description: string) => ({ description, content: { "application/json": { schema: Errors } } });
-
 const route = createRoute({
   method: "get",
   path: "/v1/api-keys/{id}",
@@ -100,11 +99,11 @@ const route = createRoute({
       description: "The account's keys, or one key.",
       content: { "application/json": { schema: z.union([FlexFactorKeyListSchema, FlexFactorKeySchema]) } },
     },
-    400: { description: "Invalid API key ID.", content: { "application/json": { schema: FlexFactorKeySchema } } },
-    401: errors("Authentication failed. Invalid bearer token."),
-    403: errors("This credential may not read key metadata."),
-    404: errors("API key not found."),
-    500: errors("An unexpected error occurred. Please try again later."),
+    400: json(FlexFactorKeySchema, "Invalid API key ID."),
+    401: json(Errors, "Authentication failed. Invalid bearer token."),
+    403: json(Errors, "This credential may not read key metadata."),
+    404: json(Errors, "API key not found."),
+    500: json(Errors, "An unexpected error occurred. Please try again later."),
   },
 });
 

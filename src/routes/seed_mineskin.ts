@@ -6,6 +6,7 @@ import type { KeyAuthRecord } from "../db/keys";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/problem";
 import { errorEnvelope } from "../middleware/error-envelope";
+import { json } from "../schemas/common";
 import { keyOnly } from "./security";
 import { callingKey } from "./v1_me_partner";
 
@@ -74,8 +75,6 @@ const requireUserAgent: MiddlewareHandler<AppEnv> = async function requireUserAg
   await next();
 };
 
-const envelope = (description: string) => ({ description, content: { "application/json": { schema: MineSkinErrorSchema } } });
-
 const route = createRoute({
   method: "get",
   path: "/v2/me/apikey",
@@ -91,10 +90,10 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: { description: "API Key Info", content: { "application/json": { schema: MineSkinKeySchema } } },
-    403: envelope("Forbidden: missing or bad key, missing User-Agent, or an allowlist refusal."),
-    404: envelope("Not Found"),
-    429: envelope("Too many requests."),
+    200: json(MineSkinKeySchema, "API Key Info"),
+    403: json(MineSkinErrorSchema, "Forbidden: missing or bad key, missing User-Agent, or an allowlist refusal."),
+    404: json(MineSkinErrorSchema, "Not Found"),
+    429: json(MineSkinErrorSchema, "Too many requests."),
   },
 });
 

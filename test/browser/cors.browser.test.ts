@@ -73,6 +73,10 @@ describe.skipIf(!hasChromium)("a real browser calling Keyward", () => {
     if (wrangler?.pid) process.kill(-wrangler.pid, "SIGTERM");
   });
 
+  /** The preflight a browser sends before the page's fetch, asked directly. */
+  const preflightFrom = (origin: string) =>
+    fetch(`${API}/v1/me/key`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } });
+
   async function callFrom(origin: string) {
     const page = await browser.newPage();
     await page.goto(origin);
@@ -93,7 +97,7 @@ describe.skipIf(!hasChromium)("a real browser calling Keyward", () => {
     const result = await callFrom(origin);
     expect(result.blocked).toMatch(/TypeError: Failed to fetch/);
     // What the browser was told: no CORS permission for this origin at all.
-    const preflight = await fetch(`${API}/v1/me/key`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } });
+    const preflight = await preflightFrom(origin);
     expect(preflight.status).toBe(403);
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -103,7 +107,7 @@ describe.skipIf(!hasChromium)("a real browser calling Keyward", () => {
     const result = await callFrom(origin);
     expect(result.blocked).toMatch(/TypeError: Failed to fetch/);
     // The preflight passes (the origin is known), but this key's own list refuses the real request.
-    const preflight = await fetch(`${API}/v1/me/key`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } });
+    const preflight = await preflightFrom(origin);
     expect(preflight.status).toBe(204);
     const real = await fetch(`${API}/v1/me/key`, { headers: { origin, "x-api-key": key } });
     expect(real.status).toBe(403);
