@@ -32,8 +32,12 @@ export default defineConfig({
           name: "workers",
           setupFiles: ["./test/setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**"],
+          exclude: ["test/browser/**", "test/node/**"],
         },
+      },
+      {
+        // Checks that need Node rather than workerd (e.g. Ajv-based validators).
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
       },
       {
         // A real Chromium against a real `wrangler dev`: runs in Node.

@@ -95,11 +95,13 @@ function timedDurableObjects<T extends DurableObjectNamespace<any>>(ns: T, metri
  * The same bindings, with every D1, KV and Durable Object call counted and timed into `metrics`
  * and every failure raised as a StorageError (a 503, not a 500).
  */
-export function instrumentBindings(env: Bindings, metrics: StorageMetrics): Bindings {
+export function instrumentBindings(env: Bindings | undefined, metrics: StorageMetrics): Bindings {
+  // A missing binding (a misconfigured deploy) fails where it is used, not on every request.
+  const bindings = env ?? ({} as Bindings);
   return {
-    ...env,
-    DB: timedD1(env.DB, metrics),
-    KEY_CACHE: timedMethods(env.KEY_CACHE, "kv", metrics),
-    KEY_GUARD: timedDurableObjects(env.KEY_GUARD, metrics),
+    ...bindings,
+    DB: bindings.DB && timedD1(bindings.DB, metrics),
+    KEY_CACHE: bindings.KEY_CACHE && timedMethods(bindings.KEY_CACHE, "kv", metrics),
+    KEY_GUARD: bindings.KEY_GUARD && timedDurableObjects(bindings.KEY_GUARD, metrics),
   };
 }
