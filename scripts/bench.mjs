@@ -38,8 +38,6 @@ async function benchServer(port, extraVars = {}) {
       RATE_LIMIT_TIERS: JSON.stringify(TIERS),
       SERVER_TIMING: "on",
       REQUEST_LOG: process.env.BENCH_REQUEST_LOG ?? "all",
-      // Every client here is 127.0.0.1: the forged-key row measures that path, not the failed-auth throttle.
-      AUTH_FAILURE_LIMIT: "1000000/60",
       ...extraVars,
     };
     servers.push(startWrangler(port, { vars, stdio: "ignore", extraArgs: ["--ip", "127.0.0.1", "--persist-to", state] }));

@@ -1,13 +1,15 @@
 import type { Bindings } from "../env";
 import { SlidingWindow } from "../guard/sliding-window";
+import { parseIp } from "../guards/ip";
 
 /**
  * Throttles failed authentications per client IP (`CF-Connecting-IP`), so guessing keys or the
  * admin token from one address gets 429s. It lives in the isolate, not in storage: forged keys
  * stay free of storage calls, and a client that never fails is never slowed. The price is that
  * each isolate counts on its own; the HMAC tag, not this throttle, is what makes forging keys
- * hopeless. Requests without the header (only possible off Cloudflare, e.g. `wrangler dev`
- * without one) are not throttled.
+ * hopeless. Loopback addresses are not throttled: on Cloudflare the edge never reports one,
+ * while under `wrangler dev` every local client is 127.0.0.1, and local test suites must not
+ * throttle themselves. The same goes for requests without the header (only possible off Cloudflare).
  */
 export class FailureThrottle {
   private readonly windows = new Map<string, SlidingWindow>();
@@ -20,12 +22,14 @@ export class FailureThrottle {
 
   /** Seconds the address must wait, or 0 when it may try. */
   retryAfter(ip: string, now = Date.now()): number {
+    if (isLoopback(ip)) return 0;
     const window = this.windows.get(ip);
     if (!window || window.used(now) < this.limit) return 0;
     return Math.max(1, window.resetSeconds(now));
   }
 
   recordFailure(ip: string, now = Date.now()): void {
+    if (isLoopback(ip)) return;
     let window = this.windows.get(ip);
     if (!window) {
       // Maps iterate in insertion order: the first address is the one seen longest ago.
@@ -36,6 +40,8 @@ export class FailureThrottle {
     window.tryAdmit(now);
   }
 }
+
+const isLoopback = (ip: string) => parseIp(ip)?.range() === "loopback";
 
 const throttles = new Map<string, FailureThrottle>();
 

@@ -30,6 +30,13 @@ describe("failed-authentication throttle", () => {
     expect((await call("/v1/partners", { auth: "guess", headers: { "cf-connecting-ip": ip } })).status).toBe(429);
   });
 
+  it("leaves loopback alone, the address every local client has under wrangler dev", async () => {
+    for (const ip of ["127.0.0.1", "::1"]) {
+      for (let i = 0; i < 25; i++) await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": ip } });
+      expect((await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": ip } })).status).toBe(401);
+    }
+  });
+
   it("never slows a well-behaved client or other addresses", async () => {
     const { key } = await partnerWithKey();
     for (let i = 0; i < 40; i++) expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": "198.51.100.1" } })).status).toBe(200);
