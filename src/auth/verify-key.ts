@@ -146,15 +146,17 @@ async function admit(
     const own = effectiveScopes(r.key.scopes, r.user ? r.user.permissions : null);
     return tokenScopes === null ? own : tokenScopes.filter((s) => own.includes(s));
   };
-  const refusalFor = (r: KeyAuthRecord): CallerRefusal | null =>
+  const refusalFor = (r: KeyAuthRecord, scopes: string[]): CallerRefusal | null =>
     checkRequest(guardsOf(r), options.facts) ??
-    (missingScopes(options.requiredScopes ?? [], scopesOf(r)).length > 0 ? "insufficient_scope" : null);
+    (missingScopes(options.requiredScopes ?? [], scopes).length > 0 ? "insufficient_scope" : null);
 
-  let verdict = await askGuard(env, record, cost, refusalFor(record));
+  let scopes = scopesOf(record);
+  let verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
   if (verdict.outcome === "stale" && !fresh) {
     record = await freshKeyRecord(env, keyId);
     if (!record || !identifies(record)) return invalid;
-    verdict = await askGuard(env, record, cost, refusalFor(record));
+    scopes = scopesOf(record);
+    verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
   }
   if (verdict.outcome === "stale") {
     // D1 itself is behind the guard: a replica lag, not the caller's fault.
@@ -164,7 +166,7 @@ async function admit(
   }
   if (verdict.outcome === "unknown") return invalid;
   if (verdict.outcome === "ok") {
-    return { ok: true, auth: record, scopes: scopesOf(record), ratelimit: verdict.ratelimit, credits: verdict.credits };
+    return { ok: true, auth: record, scopes, ratelimit: verdict.ratelimit, credits: verdict.credits };
   }
   return { ok: false, reason: verdict.outcome, auth: record, ratelimit: verdict.ratelimit, credits: verdict.credits };
 }

@@ -1,6 +1,6 @@
 import { forgetKeyRecord, publishKeyRecord } from "./key-records";
 import { syncOrigins } from "./origin-registry";
-import type { KeyAuthRecord } from "../db/keys";
+import { liveKeysOfPartner, type KeyAuthRecord } from "../db/keys";
 import type { Partner } from "../db/partners";
 import type { Bindings } from "../env";
 import { policyOf } from "../guard/policy";
@@ -58,9 +58,7 @@ export async function partnerChanged(env: Bindings, partner: Partner, previousOr
 
 async function fanOutPartner(env: Bindings, partner: Partner, previousOrigins: readonly string[]): Promise<void> {
   await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins]);
-  const { results } = await env.DB.prepare(`SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`)
-    .bind(partner.id)
-    .all<{ id: string; rate_limit_tier: string | null }>();
+  const results = await liveKeysOfPartner(env.DB, partner.id);
   for (let i = 0; i < results.length; i += FAN_OUT_CONCURRENCY) {
     await Promise.all(
       results.slice(i, i + FAN_OUT_CONCURRENCY).map(async (key) => {

@@ -75,6 +75,9 @@ export const keySql = {
   rotate: `UPDATE api_keys SET secret_hash = ?2, hash_version = ?3, last_four = ?4, previous_secret_hash = ?5,
              previous_expires_at = ?6, secret_rotated_at = ?7, updated_at = ?7, version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
+  // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
+  flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
+  livePerPartner: `SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
   revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, revoked_by_name = ?4, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
              version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
@@ -96,6 +99,12 @@ export async function listKeys(db: D1Database, partnerId: string, filter: KeyFil
     .bind(partnerId, beforeSeq, filter.type ?? null, filter.status ?? null, new Date().toISOString(), limit + 1)
     .all();
   return results.map(toKey);
+}
+
+/** A partner's non-revoked keys, with what a partner change must tell their guards. */
+export async function liveKeysOfPartner(db: D1Database, partnerId: string) {
+  const { results } = await db.prepare(keySql.livePerPartner).bind(partnerId).all<{ id: string; rate_limit_tier: string | null }>();
+  return results;
 }
 
 /** Everything authentication needs about a key, in one D1 round trip. */

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { rateLimitTiers, type Tier } from "../config";
-import { loadKeyAuthRecord } from "../db/keys";
+import { keySql, loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
@@ -173,9 +173,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     const usedAt = kv.get<number>("used_at");
     const policy = this.policy;
     if (usedAt === undefined || !policy) return;
-    await this.env.DB.prepare(
-      `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
-    )
+    await this.env.DB.prepare(keySql.flushUsage)
       .bind(policy.keyId, new Date(usedAt).toISOString(), this.credits !== null ? 1 : 0, this.credits)
       .run();
     kv.put("flushed_at", Date.now());

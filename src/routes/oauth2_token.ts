@@ -105,8 +105,9 @@ export const registerOAuth2Token = (app: App) =>
   app.openapi(route, async (c) => {
     const ip = c.req.header("cf-connecting-ip");
     const throttle = failureThrottle(c.env);
-    if (ip && throttle.retryAfter(ip) > 0) {
-      c.header("Retry-After", String(throttle.retryAfter(ip)));
+    const wait = ip ? throttle.retryAfter(ip) : 0;
+    if (wait > 0) {
+      c.header("Retry-After", String(wait));
       return fail(c, 429, "rate_limited", "Too many failed authentications from this address.");
     }
     const params = await readParams(c);

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
-import { getKey, keyStatus, type ApiKeyRecord } from "../db/keys";
+import { getKey, listKeys, type ApiKeyRecord } from "../db/keys";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
 import { ApiError } from "../lib/problem";
@@ -122,11 +122,7 @@ export const registerFlexFactor = (app: App) =>
     if (!UUID.test(id)) return c.json(failedRetrieval([NOT_FOUND, "Invalid API key ID."]), 400);
     if (id.toLowerCase() !== partner.id) throw new ApiError(404, "not_found", NOT_FOUND);
 
-    const { results } = await db
-      .prepare(`SELECT * FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL ORDER BY seq DESC LIMIT ?2`)
-      .bind(partner.id, MAX_LISTED)
-      .all();
-    const live = results.map((row) => row as unknown as ApiKeyRecord).filter((k) => keyStatus(k) === "active");
+    const live = await listKeys(db, partner.id, { status: "active" }, Number.MAX_SAFE_INTEGER, MAX_LISTED);
     return c.json(
       { keys: live.map((k) => ({ name: k.name, type: k.type, created_at: k.created_at, last_used: k.last_used_at, last_four: k.last_four })) },
       200,
