@@ -89,3 +89,12 @@ export { env };
 
 /** Lets wall-clock time pass for expiry and grace periods (never used to measure speed). */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The credential with one character changed, so never equal to it. `fromEnd` picks the character;
+ * keep it above 1 for base64url text, whose last character may carry only padding bits.
+ */
+export function tamper(credential: string, fromEnd = 1): string {
+  const at = credential.length - fromEnd;
+  return credential.slice(0, at) + (credential[at] === "a" ? "b" : "a") + credential.slice(at + 1);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
 import { mintKey } from "../../src/keys/crypto";
-import { call, env, partnerWithKey } from "../helpers";
+import { call, env, partnerWithKey, tamper } from "../helpers";
 
 /** `{ d1: 1, kv: 2, do: 1 }` from a Server-Timing header; absent storages are absent. */
 function storageCalls(header: string | null): Record<string, number> {
@@ -41,7 +41,7 @@ describe("Server-Timing", () => {
 
   it("forged and malformed keys touch no storage at all", async () => {
     const forged = (await mintKey("attacker-pepper", "kw", "secret")).full;
-    for (const credential of [forged, "kw_sk_short", "not-a-key", forged.slice(0, -1) + "A"]) {
+    for (const credential of [forged, "kw_sk_short", "not-a-key", tamper(forged)]) {
       expect(await timing(credential)).toEqual({});
     }
   });

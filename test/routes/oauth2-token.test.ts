@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { issueAccessToken, readAccessToken } from "../../src/oauth/access-token";
-import { call, partnerWithKey, sleep } from "../helpers";
+import { call, partnerWithKey, sleep, tamper } from "../helpers";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -73,7 +73,7 @@ describe("POST /oauth2/token", () => {
     const cases: [Record<string, string>, Record<string, string>, number, string][] = [
       [{ client_id: apiKey.id, client_secret: key }, {}, 400, "invalid_request"],
       [{ grant_type: "password", client_id: apiKey.id, client_secret: key }, {}, 400, "unsupported_grant_type"],
-      [{ grant_type: "client_credentials", client_id: apiKey.id, client_secret: key.slice(0, -1) + "x" }, {}, 401, "invalid_client"],
+      [{ grant_type: "client_credentials", client_id: apiKey.id, client_secret: tamper(key) }, {}, 401, "invalid_client"],
       [{ grant_type: "client_credentials", client_id: "key_0000000000000000", client_secret: key }, {}, 401, "invalid_client"],
       [{ grant_type: "client_credentials" }, {}, 401, "invalid_client"],
       [{ grant_type: "client_credentials", client_id: apiKey.id, client_secret: key, scope: "a b" }, {}, 400, "invalid_scope"],
