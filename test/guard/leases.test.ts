@@ -17,7 +17,10 @@ describe("token leases (GUARD_LEASE_MS)", () => {
       expect(res.status).toBe(200);
       calls += doCalls(res);
     }
-    expect(calls).toBe(2);
+    // 2 when each run of 17 fits in the lease's second, as it does here by far; a very slow machine
+    // may let a lease lapse once or twice, which costs a call, never an over-admission.
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(4);
   });
 
   it("never admits more than the limit: leased tokens are counted when granted", async () => {

@@ -188,10 +188,12 @@ describe("rotate key", () => {
 
   it("with grace: both secrets work until the grace period ends", async () => {
     const { key: old, apiKey } = await partnerWithKey();
-    const res = await call(`/v1/keys/${apiKey.id}/rotate`, { body: { grace_period_seconds: 1 } });
+    // Two seconds of grace leave a slow machine ample time for the two calls inside it.
+    const res = await call(`/v1/keys/${apiKey.id}/rotate`, { body: { grace_period_seconds: 2 } });
+    const graceEnds = Date.now() + 2000; // the grace is counted from within the rotate call, so ends before this
     expect((await call("/v1/me/key", { auth: old })).status).toBe(200);
     expect((await call("/v1/me/key", { auth: res.body.key })).status).toBe(200);
-    await sleep(1100);
+    await sleep(graceEnds - Date.now() + 100);
     expect((await call("/v1/me/key", { auth: old })).status).toBe(401);
     expect((await call("/v1/me/key", { auth: res.body.key })).status).toBe(200);
   });
@@ -249,9 +251,11 @@ describe("revoke key", () => {
 
 describe("expiry", () => {
   it("refuses a key once its expires_at has passed and reports it as expired", async () => {
-    const { key, apiKey } = await partnerWithKey({ expires_at: new Date(Date.now() + 1000).toISOString() });
+    const partner = await createPartner();
+    const expiresAt = Date.now() + 2000;
+    const { key, api_key: apiKey } = await createKey(partner.id, { expires_at: new Date(expiresAt).toISOString() });
     expect((await call("/v1/me/key", { auth: key })).body.status).toBe("active");
-    await sleep(1100);
+    await sleep(expiresAt - Date.now() + 100);
     expect((await call("/v1/me/key", { auth: key })).status).toBe(401);
     expect((await call(`/v1/keys/${apiKey.id}`)).body.status).toBe("expired");
   });

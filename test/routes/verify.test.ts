@@ -59,8 +59,9 @@ describe("POST /v1/keys/verify", () => {
   });
 
   it("reports expired and partner_suspended", async () => {
-    const { key: soon } = await partnerWithKey({ expires_at: new Date(Date.now() + 1000).toISOString() });
-    await sleep(1100);
+    const expiresAt = Date.now() + 2000;
+    const { key: soon } = await partnerWithKey({ expires_at: new Date(expiresAt).toISOString() });
+    await sleep(expiresAt - Date.now() + 100);
     expect((await verify({ key: soon })).body.code).toBe("expired");
     const { partner, key } = await partnerWithKey();
     await call(`/v1/partners/${partner.id}`, { method: "PATCH", body: { status: "suspended" } });
