@@ -52,6 +52,15 @@ describe("rate limiting through the Worker", () => {
     await evictDurableObject(guardOf(env, apiKey.id));
     expect(await status(key)).toBe(429);
   });
+
+  it("keeps a concurrent burst's count across an eviction (admissions are written together)", async () => {
+    const { key, apiKey } = await partnerWithKey({ rate_limit_tier: "small" });
+    const burst = await Promise.all(Array.from({ length: 50 }, () => status(key)));
+    expect(burst.every((s) => s === 200)).toBe(true);
+    await evictDurableObject(guardOf(env, apiKey.id));
+    expect(await status(key)).toBe(429);
+    expect((await call("/v1/me/key", { auth: key })).headers.get("ratelimit-remaining")).toBe("0");
+  });
 });
 
 describe("credits", () => {
