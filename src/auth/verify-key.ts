@@ -3,7 +3,7 @@ import { keyPrefix, rateLimitTiers } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState } from "../guard/policy";
-import { holdLease, leaseMsOf, spendLeased } from "../guard/leases";
+import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "../guard/leases";
 import { guardOf } from "../guard/stub";
 import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
 import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
@@ -103,15 +103,26 @@ function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims
  * closed, since an uncounted request would be free.
  */
 async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<GuardVerdict> {
+  const keyId = record.key.id;
   const version = versionOf(record);
-  const leaseMs = record.key.credits_remaining === null ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
-  if (leaseMs > 0 && refusal === null) {
-    const leased = spendLeased(record.key.id, version, cost);
+  const leaseMs = record.key.credits_remaining === null && refusal === null ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
+  let wanted = 0;
+  if (leaseMs > 0) {
+    wanted = leaseDemand(keyId);
+    let leased = spendLeased(keyId, version, cost);
+    // Wait for this isolate's refill in flight, if any, rather than calling the guard alongside it.
+    for (let pending = refillInFlight(keyId); !leased && pending; pending = refillInFlight(keyId)) {
+      await pending;
+      leased = spendLeased(keyId, version, cost);
+    }
     if (leased) return { outcome: "ok", ratelimit: leased, credits: null };
   }
   try {
-    const verdict = await guardOf(env, record.key.id).admit(record.key.id, version, cost, refusal, leaseMs);
-    if (verdict.outcome === "ok" && verdict.lease) holdLease(record.key.id, version, verdict.lease, verdict.ratelimit);
+    const lease = wanted > 0 ? { ms: leaseMs, tokens: wanted } : null;
+    const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
+    if (lease) trackRefill(keyId, asked);
+    const verdict = await asked;
+    if (verdict.outcome === "ok" && verdict.lease) holdLease(keyId, version, verdict.lease, verdict.ratelimit);
     return verdict;
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { rateLimitTiers, type Tier } from "../config";
 import { keySql, loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type RecordVersion } from "./policy";
+import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
@@ -71,7 +71,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     version: RecordVersion,
     cost = 1,
     refusal: CallerRefusal | null = null,
-    leaseMs = 0,
+    lease: LeaseRequest | null = null,
   ): Promise<GuardVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
@@ -110,9 +110,9 @@ export class KeyGuard extends DurableObject<Bindings> {
       storage.kv.put("credits", this.credits);
     }
     if (this.alarmAt === null) this.scheduleFlush(now);
-    const lease = leaseMs > 0 && this.credits === null ? this.grantLease(window, policy, now, leaseMs) : undefined;
-    if (lease) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
-    return { outcome: "ok", ratelimit, credits: this.credits, ...(lease ? { lease } : {}) };
+    const granted = lease && this.credits === null ? this.grantLease(window, policy, now, lease) : undefined;
+    if (granted) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
+    return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
   }
 
   /**
@@ -120,13 +120,13 @@ export class KeyGuard extends DurableObject<Bindings> {
    * next requests need no call here. Never more than a tenth of what remains, so other isolates
    * are not starved, and never past the key's expiry. Keys with credits are never leased.
    */
-  private grantLease(window: SlidingWindow, policy: GuardPolicy, now: number, leaseMs: number): Lease | undefined {
-    const tokens = Math.min(MAX_LEASE_TOKENS, Math.floor((window.limit - window.used(now)) / 10));
+  private grantLease(window: SlidingWindow, policy: GuardPolicy, now: number, asked: LeaseRequest): Lease | undefined {
+    const tokens = Math.min(MAX_LEASE_TOKENS, asked.tokens, Math.floor((window.limit - window.used(now)) / 10));
     if (tokens <= 0) return undefined;
     const granted = window.tryAdmit(now, tokens);
     if (!granted.admitted) return undefined;
     this.writeSoon(granted.bucket!);
-    const expiresAt = Math.min(now + Math.min(leaseMs, MAX_LEASE_MS), policy.expiresAt ?? Infinity);
+    const expiresAt = Math.min(now + Math.min(asked.ms, MAX_LEASE_MS), policy.expiresAt ?? Infinity);
     if (expiresAt > this.leasesUntil) {
       this.leasesUntil = expiresAt;
       // Kept across a restart, so a mutation right after one still waits for leases granted before it.

@@ -5,6 +5,11 @@ import type { Lease, RateLimitState, RecordVersion } from "./policy";
  * counted by the key's guard when granted, so spending them here can never exceed the limit. A
  * lease is bound to the record version it was granted under and dies at `expiresAt` (≤ 1 s);
  * mutations wait for every outstanding lease to expire before they answer.
+ *
+ * Leases are sized by demand: an isolate asks for as many tokens as it served for that key in the
+ * previous second, and nothing below LEASE_MIN_DEMAND. A quiet key therefore stays exact per
+ * request and never has its budget burnt by unspent leases; a busy one loses at most about one
+ * second of its own traffic's tokens when that traffic stops.
  */
 interface Held {
   tokens: number;
@@ -14,8 +19,16 @@ interface Held {
   ratelimit: RateLimitState;
 }
 
+/** Requests per second, per key and isolate, below which no lease is asked for. */
+export const LEASE_MIN_DEMAND = 4;
 const MAX_KEYS = 10_000;
 const held = new Map<string, Held>();
+const demand = new Map<string, { second: number; current: number; previous: number }>();
+const refills = new Map<string, Promise<unknown>>();
+
+function bounded<V>(map: Map<string, V>, keyId: string) {
+  if (map.size >= MAX_KEYS && !map.has(keyId)) map.delete(map.keys().next().value!);
+}
 
 /** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state as of the grant. */
 export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = Date.now()): RateLimitState | null {
@@ -26,9 +39,57 @@ export function spendLeased(keyId: string, version: RecordVersion, cost: number,
   return lease.ratelimit;
 }
 
-export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState): void {
-  if (held.size >= MAX_KEYS && !held.has(keyId)) held.delete(held.keys().next().value!);
+/**
+ * Keeps a granted lease. A live lease of the same version is topped up rather than replaced, so
+ * concurrent refills lose no counted token; the sum expires with the earlier of the two.
+ */
+export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = Date.now()): void {
+  const live = held.get(keyId);
+  if (live && live.expiresAt > now && live.keyVersion === version.key && live.partnerVersion === version.partner) {
+    live.tokens += lease.tokens;
+    live.expiresAt = Math.min(live.expiresAt, lease.expiresAt);
+    live.ratelimit = ratelimit;
+    return;
+  }
+  bounded(held, keyId);
   held.set(keyId, { ...lease, keyVersion: version.key, partnerVersion: version.partner, ratelimit });
+}
+
+/** Counts one request for `keyId` and returns how many tokens a lease asked for now should carry (0: ask for none). */
+export function leaseDemand(keyId: string, now = Date.now()): number {
+  const second = Math.floor(now / 1000);
+  let seen = demand.get(keyId);
+  if (!seen) {
+    bounded(demand, keyId);
+    seen = { second, current: 0, previous: 0 };
+    demand.set(keyId, seen);
+  }
+  if (seen.second !== second) {
+    seen.previous = seen.second === second - 1 ? seen.current : 0;
+    seen.current = 0;
+    seen.second = second;
+  }
+  seen.current += 1;
+  const expected = Math.max(seen.previous, seen.current);
+  return expected >= LEASE_MIN_DEMAND ? expected : 0;
+}
+
+/**
+ * Single flight per key: while one request of this isolate is fetching a lease, the others wait
+ * for it and spend from it instead of each calling the guard. Synchronous on purpose: a check
+ * that awaited would let every concurrent request pass it before the first one registers.
+ */
+export function refillInFlight(keyId: string): Promise<unknown> | undefined {
+  return refills.get(keyId);
+}
+
+export function trackRefill(keyId: string, call: PromiseLike<unknown>): void {
+  const settled: Promise<unknown> = Promise.resolve(call)
+    .catch(() => undefined)
+    .finally(() => {
+      if (refills.get(keyId) === settled) refills.delete(keyId);
+    });
+  refills.set(keyId, settled);
 }
 
 /** GUARD_LEASE_MS as a number of milliseconds, 0 (off) unless set to 1..1000. */

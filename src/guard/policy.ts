@@ -53,6 +53,12 @@ export type GuardVerdict =
       lease?: Lease;
     };
 
+/** What an isolate asks for: up to `tokens` more (its recent demand), for `ms`. */
+export interface LeaseRequest {
+  ms: number;
+  tokens: number;
+}
+
 export interface Lease {
   tokens: number;
   expiresAt: number;
