@@ -118,7 +118,8 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
     if (leased) return { outcome: "ok", ratelimit: leased, credits: null };
   }
   try {
-    const lease = wanted > 0 ? { ms: leaseMs, tokens: wanted } : null;
+    // Demand is per second; a shorter lease needs proportionally fewer tokens.
+    const lease = wanted > 0 ? { ms: leaseMs, tokens: Math.ceil((wanted * leaseMs) / 1000) } : null;
     const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
