@@ -123,7 +123,9 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
     const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
-    if (verdict.outcome === "ok" && verdict.lease) holdLease(keyId, version, verdict.lease, verdict.ratelimit);
+    if (verdict.outcome === "ok" && verdict.lease) {
+      return { ...verdict, ratelimit: holdLease(keyId, version, verdict.lease, verdict.ratelimit) };
+    }
     return verdict;
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;

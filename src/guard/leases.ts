@@ -30,29 +30,38 @@ function bounded<V>(map: Map<string, V>, keyId: string) {
   if (map.size >= MAX_KEYS && !map.has(keyId)) map.delete(map.keys().next().value!);
 }
 
-/** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state as of the grant. */
+/**
+ * What this isolate reports: the guard's count at the grant plus the leased tokens still unspent
+ * here, which are reserved but not used. So RateLimit-Remaining still falls by one per request.
+ */
+const reported = (lease: Held): RateLimitState => ({ ...lease.ratelimit, remaining: lease.ratelimit.remaining + lease.tokens });
+
+/** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state after it. */
 export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = Date.now()): RateLimitState | null {
   const lease = held.get(keyId);
   if (!lease || lease.expiresAt <= now || lease.keyVersion !== version.key || lease.partnerVersion !== version.partner) return null;
   if (lease.tokens < cost) return null;
   lease.tokens -= cost;
-  return lease.ratelimit;
+  return reported(lease);
 }
 
 /**
- * Keeps a granted lease. A live lease of the same version is topped up rather than replaced, so
- * concurrent refills lose no counted token; the sum expires with the earlier of the two.
+ * Keeps a granted lease and returns the state to report for the request that got it. A live lease
+ * of the same version is topped up rather than replaced, so concurrent refills lose no counted
+ * token; the sum expires with the earlier of the two.
  */
-export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = Date.now()): void {
+export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = Date.now()): RateLimitState {
   const live = held.get(keyId);
   if (live && live.expiresAt > now && live.keyVersion === version.key && live.partnerVersion === version.partner) {
     live.tokens += lease.tokens;
     live.expiresAt = Math.min(live.expiresAt, lease.expiresAt);
     live.ratelimit = ratelimit;
-    return;
+    return reported(live);
   }
   bounded(held, keyId);
-  held.set(keyId, { ...lease, keyVersion: version.key, partnerVersion: version.partner, ratelimit });
+  const fresh = { ...lease, keyVersion: version.key, partnerVersion: version.partner, ratelimit };
+  held.set(keyId, fresh);
+  return reported(fresh);
 }
 
 /** Counts one request for `keyId` and returns how many tokens a lease asked for now should carry (0: ask for none). */

@@ -33,6 +33,13 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     expect(remaining).toEqual(["999", "998", "997"]);
   });
 
+  it("still lowers RateLimit-Remaining by one per request while leases serve them", async () => {
+    const { key } = await partnerWithKey();
+    const remaining = [];
+    for (let i = 0; i < 20; i++) remaining.push(Number((await leased(key)).headers.get("ratelimit-remaining")));
+    expect(remaining).toEqual(Array.from({ length: 20 }, (_, i) => 999 - i));
+  });
+
   it("shares one lease refill among concurrent requests instead of calling the guard for each", async () => {
     const { key } = await partnerWithKey({ rate_limit_tier: "premium" });
     for (let i = 0; i < LEASE_MIN_DEMAND; i++) await leased(key);
