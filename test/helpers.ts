@@ -98,3 +98,7 @@ export function tamper(credential: string, fromEnd = 1): string {
   const at = credential.length - fromEnd;
   return credential.slice(0, at) + (credential[at] === "a" ? "b" : "a") + credential.slice(at + 1);
 }
+
+/** Durable Object calls made while serving `res`, from its Server-Timing header (0 when absent). */
+export const guardCalls = (res: { headers: Headers }) =>
+  Number(/do;dur=[\d.]+;desc=(\d+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? 0);

@@ -2,8 +2,9 @@ import { cachedKeyRecord, freshKeyRecord, type CachedRecord } from "../cache/key
 import { keyPrefix, rateLimitTiers } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState } from "../guard/policy";
+import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState, type RecordVersion } from "../guard/policy";
 import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "../guard/leases";
+import { knownLimited, rememberLimited } from "../guard/limited-keys";
 import { guardOf } from "../guard/stub";
 import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
 import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
@@ -105,17 +106,21 @@ function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims
 async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<GuardVerdict> {
   const keyId = record.key.id;
   const version = versionOf(record);
-  const leaseMs = record.key.credits_remaining === null && refusal === null ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
-  let wanted = 0;
-  if (leaseMs > 0) {
-    wanted = leaseDemand(keyId);
-    let leased = spendLeased(keyId, version, cost);
-    // Wait for this isolate's refill in flight, if any, rather than calling the guard alongside it.
-    for (let pending = refillInFlight(keyId); !leased && pending; pending = refillInFlight(keyId)) {
+  // Only plain admissions may be answered here: the guard reports a refusal, or an empty balance
+  // of credits, before a full window.
+  const plain = record.key.credits_remaining === null && refusal === null;
+  const leaseMs = plain ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
+  const wanted = leaseMs > 0 ? leaseDemand(keyId) : 0;
+  if (plain) {
+    let local = answerInIsolate(record, version, cost, leaseMs);
+    // Wait for this isolate's lease refill in flight, if any, rather than calling the guard
+    // alongside it. Checked synchronously: an await before it would let every concurrent
+    // request pass the check before the first one registers its refill.
+    for (let pending = leaseMs > 0 ? refillInFlight(keyId) : undefined; !local && pending; pending = refillInFlight(keyId)) {
       await pending;
-      leased = spendLeased(keyId, version, cost);
+      local = answerInIsolate(record, version, cost, leaseMs);
     }
-    if (leased) return { outcome: "ok", ratelimit: leased, credits: null };
+    if (local) return local;
   }
   try {
     // Demand is per second; a shorter lease needs proportionally fewer tokens.
@@ -123,13 +128,14 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
     const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
+    if (verdict.outcome === "rate_limited" && plain) rememberLimited(keyId, version, verdict.ratelimit, verdict.retryAt);
     if (verdict.outcome === "ok" && verdict.lease) {
       return { ...verdict, ratelimit: holdLease(keyId, version, verdict.lease, verdict.ratelimit) };
     }
     return verdict;
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
-    console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: record.key.id }));
+    console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: keyId }));
     const tier = rateLimitTiers(env)[record.key.rate_limit_tier ?? record.partner.rate_limit_tier];
     const limit = tier?.limit ?? 0;
     const status = keyStatus(record.key);
@@ -137,6 +143,20 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
       status !== "active" ? status : record.partner.status !== "active" ? "partner_suspended" : (refusal ?? "ok");
     return { outcome, ratelimit: { limit, remaining: limit, reset: 0 }, credits: null };
   }
+}
+
+/**
+ * What this isolate can decide without the guard, never admitting beyond it: a window it just saw
+ * full (429), or a token of a lease the guard granted it. Null when the guard must be asked.
+ */
+function answerInIsolate(record: KeyAuthRecord, version: RecordVersion, cost: number, leaseMs: number): GuardVerdict | null {
+  const keyId = record.key.id;
+  if (keyStatus(record.key) === "active" && record.partner.status === "active") {
+    const known = knownLimited(keyId, version);
+    if (known) return { outcome: "rate_limited", ratelimit: known, credits: null };
+  }
+  const leased = leaseMs > 0 ? spendLeased(keyId, version, cost) : null;
+  return leased ? { outcome: "ok", ratelimit: leased, credits: null } : null;
 }
 
 async function admit(

@@ -100,7 +100,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     }
     const result = window.tryAdmit(now, cost);
     const ratelimit = { limit: result.limit, remaining: result.remaining, reset: result.resetSeconds };
-    if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits };
+    if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits, retryAt: window.freesAt(now) };
 
     this.usedAt = now;
     this.writeSoon(result.bucket!);

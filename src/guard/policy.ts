@@ -51,6 +51,8 @@ export type GuardVerdict =
       credits: number | null;
       /** With "ok" when the caller asked for leases: further tokens, already counted, usable until `expiresAt`. */
       lease?: Lease;
+      /** With "rate_limited": when (ms) the oldest counted request leaves the window. */
+      retryAt?: number | null;
     };
 
 /** What an isolate asks for: up to `tokens` more (its recent demand), for `ms`. */

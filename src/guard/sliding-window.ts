@@ -50,14 +50,19 @@ export class SlidingWindow {
     return used;
   }
 
-  resetSeconds(now: number): number {
+  /** When the oldest counted request leaves the window (ms), or null when nothing is counted. */
+  freesAt(now: number): number | null {
     const { oldest } = this.span(now);
     let first = Infinity;
     for (const [index, n] of this.counts) if (index >= oldest && n > 0 && index < first) first = index;
-    if (first === Infinity) return 0;
+    if (first === Infinity) return null;
     // Bucket `first` stops counting once floor((t - window) / bucket) passes it.
-    const freesAt = (first + 1) * this.bucketMs + this.windowMs;
-    return Math.max(1, Math.ceil((freesAt - now) / 1000));
+    return (first + 1) * this.bucketMs + this.windowMs;
+  }
+
+  resetSeconds(now: number): number {
+    const freesAt = this.freesAt(now);
+    return freesAt === null ? 0 : Math.max(1, Math.ceil((freesAt - now) / 1000));
   }
 
   /** Admits `cost` requests at `now` if they fit; returns the bucket it wrote to when it did. */

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
 import { LEASE_MIN_DEMAND } from "../../src/guard/leases";
-import { ADMIN, call, env, partnerWithKey } from "../helpers";
+import { ADMIN, call, env, guardCalls, partnerWithKey } from "../helpers";
 import { callWith } from "../hardening/faulty-env";
 
 // Opt-in leases: GUARD_LEASE_MS set on the Worker's environment (here, per request).
 const LEASES = { GUARD_LEASE_MS: "1000" };
 const leased = (key: string) => callWith({}, "/v1/me/key", { auth: key, vars: LEASES });
-const doCalls = (res: { headers: Headers }) => Number(/do;dur=[\d.]+;desc=(\d+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? 0);
 
 describe("token leases (GUARD_LEASE_MS)", () => {
   it("serves a busy key mostly from leases sized by its demand", async () => {
@@ -16,7 +15,7 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     for (let i = 0; i < 34; i++) {
       const res = await leased(key);
       expect(res.status).toBe(200);
-      calls.push(doCalls(res));
+      calls.push(guardCalls(res));
     }
     // Exact per request until the key shows demand (LEASE_MIN_DEMAND a second), then leases of
     // 4, 9 and 16 tokens: 6 calls for 34 requests within a second, fewer if a second boundary
@@ -46,7 +45,7 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     const burst = await Promise.all(Array.from({ length: 32 }, () => leased(key)));
     expect(burst.every((r) => r.status === 200)).toBe(true);
     // About three: the refills carry 9, then 16, then the rest, while the others wait for them.
-    expect(burst.reduce((n, r) => n + doCalls(r), 0)).toBeLessThanOrEqual(4);
+    expect(burst.reduce((n, r) => n + guardCalls(r), 0)).toBeLessThanOrEqual(4);
   });
 
   it("never admits more than the limit: leased tokens are counted when granted", async () => {
@@ -63,19 +62,19 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     const { key } = await partnerWithKey({ rate_limit_tier: "tiny" });
     const replies = await Promise.all(Array.from({ length: 20 }, () => leased(key)));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(5);
-    expect(replies.every((r) => r.status !== 200 || doCalls(r) === 1)).toBe(true);
+    expect(replies.every((r) => r.status !== 200 || guardCalls(r) === 1)).toBe(true);
   });
 
   it("never leases a key with credits: every request is counted by the guard", async () => {
     const { key } = await partnerWithKey({ credits_remaining: 100 });
-    for (let i = 0; i < 5; i++) expect(doCalls(await leased(key))).toBe(1);
+    for (let i = 0; i < 5; i++) expect(guardCalls(await leased(key))).toBe(1);
     expect((await call("/v1/me/key", { auth: key })).body.credits_remaining).toBe(94);
   });
 
   it("keeps revocation immediate: after the revoke answers, no isolate can still spend a lease", async () => {
     const { key, apiKey } = await partnerWithKey();
     for (let i = 0; i < LEASE_MIN_DEMAND; i++) expect((await leased(key)).status).toBe(200);
-    expect(doCalls(await leased(key))).toBe(0);
+    expect(guardCalls(await leased(key))).toBe(0);
     // What another isolate holds: the pre-revoke record, and the lease it was granted under it.
     const stale = (await env.KEY_CACHE.get(`key:${apiKey.id}`))!;
     const revoke = await callWith({}, `/v1/keys/${apiKey.id}/revoke`, { method: "POST", auth: ADMIN, vars: LEASES });

@@ -1,0 +1,51 @@
+import type { RateLimitState, RecordVersion } from "./policy";
+
+/**
+ * Keys this isolate has just seen refused with a full window, so a client hammering past its
+ * limit costs no Durable Object call per request: a flood of 429s would otherwise all queue on
+ * the one object that also serves the key's legitimate traffic.
+ *
+ * Refusing locally never admits anything, and is exact about the limit: until `freesAt` not one
+ * counted request leaves the window, so nothing could fit. It is held for at most HOLD_MS and only
+ * for the record version it was learned under, so a change made through another isolate (a higher
+ * tier, a revocation) is seen within that second at most; through this one, at once.
+ */
+interface Limited {
+  /** Refuse locally until then: `freesAt`, or sooner after HOLD_MS. */
+  until: number;
+  freesAt: number;
+  limit: number;
+  keyVersion: number;
+  partnerVersion: number;
+}
+
+export const HOLD_MS = 1_000;
+const MAX_KEYS = 10_000;
+const limited = new Map<string, Limited>();
+
+/** The 429 state to answer with, if `keyId` is known to have a full window now. */
+export function knownLimited(keyId: string, version: RecordVersion, now = Date.now()): RateLimitState | null {
+  const entry = limited.get(keyId);
+  if (!entry) return null;
+  if (entry.until <= now || entry.keyVersion !== version.key || entry.partnerVersion !== version.partner) {
+    limited.delete(keyId);
+    return null;
+  }
+  return { limit: entry.limit, remaining: 0, reset: Math.max(1, Math.ceil((entry.freesAt - now) / 1000)) };
+}
+
+/**
+ * Remembers a refusal by the key's guard. Only a full window counts (remaining 0): a refusal of a
+ * costly request says nothing about a cheaper one.
+ */
+export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = Date.now()): void {
+  if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
+  if (limited.size >= MAX_KEYS && !limited.has(keyId)) limited.delete(limited.keys().next().value!);
+  limited.set(keyId, {
+    until: Math.min(freesAt, now + HOLD_MS),
+    freesAt,
+    limit: ratelimit.limit,
+    keyVersion: version.key,
+    partnerVersion: version.partner,
+  });
+}

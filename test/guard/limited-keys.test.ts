@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { HOLD_MS, knownLimited, rememberLimited } from "../../src/guard/limited-keys";
+import { call, guardCalls, partnerWithKey } from "../helpers";
+
+const me = (key: string) => call("/v1/me/key", { auth: key });
+const verify = (body: Record<string, unknown>) => call("/v1/keys/verify", { body });
+
+async function keyAtItsLimit() {
+  const made = await partnerWithKey({ rate_limit_tier: "tiny" });
+  for (let i = 0; i < 5; i++) expect((await me(made.key)).status).toBe(200);
+  return made;
+}
+
+describe("keys this isolate knows to be over their limit", () => {
+  it("answers a flood past the limit without a guard call per request, with the same 429", async () => {
+    const { key } = await keyAtItsLimit();
+    const flood = [];
+    for (let i = 0; i < 10; i++) flood.push(await me(key));
+    expect(flood.map((r) => r.status)).toEqual(Array(10).fill(429));
+    expect(flood.map(guardCalls)).toEqual([1, ...Array(9).fill(0)]);
+    for (const res of flood) {
+      expect(res.body.code).toBe("rate_limited");
+      expect(res.headers.get("ratelimit-limit")).toBe("5");
+      expect(res.headers.get("ratelimit-remaining")).toBe("0");
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+  });
+
+  it("admits at once after the operator raises the key's tier", async () => {
+    const { key, apiKey } = await keyAtItsLimit();
+    expect((await me(key)).status).toBe(429);
+    expect((await call(`/v1/keys/${apiKey.id}`, { method: "PATCH", body: { rate_limit_tier: "standard" } })).status).toBe(200);
+    const res = await me(key);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("ratelimit-limit")).toBe("1000");
+  });
+
+  it("refuses a key revoked meanwhile as an invalid key, not as one over its limit", async () => {
+    const { key, apiKey } = await keyAtItsLimit();
+    expect((await me(key)).status).toBe(429);
+    await call(`/v1/keys/${apiKey.id}/revoke`, { method: "POST" });
+    const res = await me(key);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("invalid_api_key");
+    expect((await verify({ key })).body.code).toBe("revoked");
+  });
+
+  it("remembers only a full window: a refused costly request leaves cheaper ones admissible", async () => {
+    const { key } = await partnerWithKey({ rate_limit_tier: "tiny" });
+    expect((await verify({ key, cost: 4 })).body.code).toBe("valid");
+    const costly = await verify({ key, cost: 3 });
+    expect(costly.body).toMatchObject({ valid: false, code: "rate_limited", ratelimit: { limit: 5, remaining: 1 } });
+    expect((await verify({ key, cost: 1 })).body.code).toBe("valid");
+    expect((await verify({ key })).body.code).toBe("rate_limited");
+    const res = await me(key);
+    expect(res.status).toBe(429);
+    expect(guardCalls(res)).toBe(0);
+  });
+
+  it("holds what it learned for at most a second, and only for the record version it saw", () => {
+    const now = Date.now();
+    const version = { key: 3, partner: 1 };
+    rememberLimited("key_hold_test_000", version, { limit: 5, remaining: 0, reset: 42 }, now + 41_500, now);
+    expect(knownLimited("key_hold_test_000", version, now + HOLD_MS - 1)).toEqual({ limit: 5, remaining: 0, reset: 41 });
+    expect(knownLimited("key_hold_test_000", { key: 4, partner: 1 }, now + 10)).toBeNull();
+    rememberLimited("key_hold_test_000", version, { limit: 5, remaining: 0, reset: 42 }, now + 41_500, now);
+    expect(knownLimited("key_hold_test_000", version, now + HOLD_MS)).toBeNull();
+  });
+});
