@@ -151,7 +151,8 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
  */
 function answerInIsolate(record: KeyAuthRecord, version: RecordVersion, cost: number, leaseMs: number): GuardVerdict | null {
   const keyId = record.key.id;
-  if (keyStatus(record.key) === "active" && record.partner.status === "active") {
+  // A request of cost 0 (a verify that only checks) fits even a full window.
+  if (cost > 0 && keyStatus(record.key) === "active" && record.partner.status === "active") {
     const known = knownLimited(keyId, version);
     if (known) return { outcome: "rate_limited", ratelimit: known, credits: null };
   }

@@ -58,6 +58,13 @@ describe("keys this isolate knows to be over their limit", () => {
     expect(guardCalls(res)).toBe(0);
   });
 
+  it("still answers a verify of cost 0 (a check that spends nothing) as valid", async () => {
+    const { key } = await keyAtItsLimit();
+    expect((await me(key)).status).toBe(429);
+    const check = await verify({ key, cost: 0 });
+    expect(check.body).toMatchObject({ valid: true, code: "valid", ratelimit: { limit: 5, remaining: 0 } });
+  });
+
   it("holds what it learned for at most a second, and only for the record version it saw", () => {
     const now = Date.now();
     const version = { key: 3, partner: 1 };
