@@ -1,6 +1,7 @@
 import type { Bindings } from "../env";
 import { SlidingWindow } from "../guard/sliding-window";
 import { parseIp } from "../guards/ip";
+import { setBounded } from "../lib/bounded-map";
 
 /**
  * Throttles failed authentications per client IP (`CF-Connecting-IP`), so guessing keys or the
@@ -32,10 +33,8 @@ export class FailureThrottle {
     if (isLoopback(ip)) return;
     let window = this.windows.get(ip);
     if (!window) {
-      // Maps iterate in insertion order: the first address is the one seen longest ago.
-      if (this.windows.size >= this.maxAddresses) this.windows.delete(this.windows.keys().next().value!);
       window = new SlidingWindow(this.limit, this.windowMs);
-      this.windows.set(ip, window);
+      setBounded(this.windows, ip, window, this.maxAddresses);
     }
     window.tryAdmit(now);
   }

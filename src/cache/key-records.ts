@@ -1,5 +1,6 @@
 import { loadKeyAuthRecord, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
+import { setBounded } from "../lib/bounded-map";
 
 /**
  * Key records for the hot path: an in-isolate map, then KV, then D1 only on a KV miss.
@@ -28,10 +29,7 @@ interface Entry {
 const isolate = new Map<string, Entry>();
 
 function remember(keyId: string, record: KeyAuthRecord | null, now = Date.now()) {
-  // Maps iterate in insertion order: dropping the first entry drops the oldest.
-  if (isolate.size >= ISOLATE_MAX_ENTRIES && !isolate.has(keyId)) isolate.delete(isolate.keys().next().value!);
-  isolate.delete(keyId);
-  isolate.set(keyId, { record, until: now + (record ? ISOLATE_TTL_MS : NEGATIVE_TTL_MS) });
+  setBounded(isolate, keyId, { record, until: now + (record ? ISOLATE_TTL_MS : NEGATIVE_TTL_MS) }, ISOLATE_MAX_ENTRIES);
 }
 
 /** Empties this isolate's layer, as a new isolate would start (tests, benchmarks of cold paths). */

@@ -1,4 +1,5 @@
 import type { Bindings } from "../env";
+import { setBounded } from "../lib/bounded-map";
 
 /**
  * Which browser origins may receive a CORS preflight answer: those on some non-revoked key or
@@ -19,8 +20,7 @@ export async function isRegisteredOrigin(env: Bindings, origin: string): Promise
   const hit = isolate.get(origin);
   if (hit && hit.until > now) return hit.registered;
   const registered = (await env.KEY_CACHE.get(kvKey(origin), { cacheTtl: 60 })) !== null;
-  if (isolate.size >= MAX_ENTRIES) isolate.delete(isolate.keys().next().value!);
-  isolate.set(origin, { registered, until: now + (registered ? TTL_MS : NEGATIVE_TTL_MS) });
+  setBounded(isolate, origin, { registered, until: now + (registered ? TTL_MS : NEGATIVE_TTL_MS) }, MAX_ENTRIES);
   return registered;
 }
 

@@ -1,4 +1,5 @@
-import type { Lease, RateLimitState, RecordVersion } from "./policy";
+import { setBounded } from "../lib/bounded-map";
+import { isUnder, learnedUnder, type LearnedUnder, type Lease, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
  * This isolate's leased rate-limit tokens, per key (opt-in: GUARD_LEASE_MS > 0). Tokens were
@@ -11,11 +12,9 @@ import type { Lease, RateLimitState, RecordVersion } from "./policy";
  * request and never has its budget burnt by unspent leases; a busy one loses at most about one
  * second of its own traffic's tokens when that traffic stops.
  */
-interface Held {
+interface Held extends LearnedUnder {
   tokens: number;
   expiresAt: number;
-  keyVersion: number;
-  partnerVersion: number;
   ratelimit: RateLimitState;
 }
 
@@ -26,10 +25,6 @@ const held = new Map<string, Held>();
 const demand = new Map<string, { second: number; current: number; previous: number }>();
 const refills = new Map<string, Promise<unknown>>();
 
-function bounded<V>(map: Map<string, V>, keyId: string) {
-  if (map.size >= MAX_KEYS && !map.has(keyId)) map.delete(map.keys().next().value!);
-}
-
 /**
  * What this isolate reports: the guard's count at the grant plus the leased tokens still unspent
  * here, which are reserved but not used. So RateLimit-Remaining still falls by one per request.
@@ -39,7 +34,7 @@ const reported = (lease: Held): RateLimitState => ({ ...lease.ratelimit, remaini
 /** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state after it. */
 export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = Date.now()): RateLimitState | null {
   const lease = held.get(keyId);
-  if (!lease || lease.expiresAt <= now || lease.keyVersion !== version.key || lease.partnerVersion !== version.partner) return null;
+  if (!lease || lease.expiresAt <= now || !isUnder(lease, version)) return null;
   if (lease.tokens < cost) return null;
   lease.tokens -= cost;
   return reported(lease);
@@ -52,15 +47,14 @@ export function spendLeased(keyId: string, version: RecordVersion, cost: number,
  */
 export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = Date.now()): RateLimitState {
   const live = held.get(keyId);
-  if (live && live.expiresAt > now && live.keyVersion === version.key && live.partnerVersion === version.partner) {
+  if (live && live.expiresAt > now && isUnder(live, version)) {
     live.tokens += lease.tokens;
     live.expiresAt = Math.min(live.expiresAt, lease.expiresAt);
     live.ratelimit = ratelimit;
     return reported(live);
   }
-  bounded(held, keyId);
-  const fresh = { ...lease, keyVersion: version.key, partnerVersion: version.partner, ratelimit };
-  held.set(keyId, fresh);
+  const fresh = { ...lease, ...learnedUnder(version), ratelimit };
+  setBounded(held, keyId, fresh, MAX_KEYS);
   return reported(fresh);
 }
 
@@ -69,9 +63,8 @@ export function leaseDemand(keyId: string, now = Date.now()): number {
   const second = Math.floor(now / 1000);
   let seen = demand.get(keyId);
   if (!seen) {
-    bounded(demand, keyId);
     seen = { second, current: 0, previous: 0 };
-    demand.set(keyId, seen);
+    setBounded(demand, keyId, seen, MAX_KEYS);
   }
   if (seen.second !== second) {
     seen.previous = seen.second === second - 1 ? seen.current : 0;

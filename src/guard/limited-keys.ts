@@ -1,4 +1,5 @@
-import type { RateLimitState, RecordVersion } from "./policy";
+import { setBounded } from "../lib/bounded-map";
+import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
  * Keys this isolate has just seen refused with a full window, so a client hammering past its
@@ -10,13 +11,11 @@ import type { RateLimitState, RecordVersion } from "./policy";
  * for the record version it was learned under, so a change made through another isolate (a higher
  * tier, a revocation) is seen within that second at most; through this one, at once.
  */
-interface Limited {
+interface Limited extends LearnedUnder {
   /** Refuse locally until then: `freesAt`, or sooner after HOLD_MS. */
   until: number;
   freesAt: number;
   limit: number;
-  keyVersion: number;
-  partnerVersion: number;
 }
 
 export const HOLD_MS = 1_000;
@@ -27,7 +26,7 @@ const limited = new Map<string, Limited>();
 export function knownLimited(keyId: string, version: RecordVersion, now = Date.now()): RateLimitState | null {
   const entry = limited.get(keyId);
   if (!entry) return null;
-  if (entry.until <= now || entry.keyVersion !== version.key || entry.partnerVersion !== version.partner) {
+  if (entry.until <= now || !isUnder(entry, version)) {
     limited.delete(keyId);
     return null;
   }
@@ -40,12 +39,6 @@ export function knownLimited(keyId: string, version: RecordVersion, now = Date.n
  */
 export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = Date.now()): void {
   if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
-  if (limited.size >= MAX_KEYS && !limited.has(keyId)) limited.delete(limited.keys().next().value!);
-  limited.set(keyId, {
-    until: Math.min(freesAt, now + HOLD_MS),
-    freesAt,
-    limit: ratelimit.limit,
-    keyVersion: version.key,
-    partnerVersion: version.partner,
-  });
+  const entry = { until: Math.min(freesAt, now + HOLD_MS), freesAt, limit: ratelimit.limit, ...learnedUnder(version) };
+  setBounded(limited, keyId, entry, MAX_KEYS);
 }

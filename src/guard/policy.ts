@@ -30,6 +30,17 @@ export interface RecordVersion {
 
 export const versionOf = ({ key, partner }: KeyAuthRecord): RecordVersion => ({ key: key.version, partner: partner.version });
 
+/** Something an isolate learned under one version of a key's record, and valid only for it. */
+export interface LearnedUnder {
+  keyVersion: number;
+  partnerVersion: number;
+}
+
+export const learnedUnder = (version: RecordVersion): LearnedUnder => ({ keyVersion: version.key, partnerVersion: version.partner });
+
+export const isUnder = (learned: LearnedUnder, version: RecordVersion) =>
+  learned.keyVersion === version.key && learned.partnerVersion === version.partner;
+
 export interface RateLimitState {
   limit: number;
   remaining: number;
