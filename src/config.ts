@@ -36,4 +36,14 @@ export function rateLimitTiers(env: Pick<Bindings, "RATE_LIMIT_TIERS">): Record<
   return tiers;
 }
 
+/**
+ * The tier a key is counted under. A name no longer configured (a tier removed from
+ * RATE_LIMIT_TIERS after keys were given it) falls back to `standard`, else the first tier, so
+ * such keys keep a real limit rather than none.
+ */
+export function tierNamed(env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: string): Tier {
+  const tiers = rateLimitTiers(env);
+  return tiers[name] ?? tiers.standard ?? Object.values(tiers)[0]!;
+}
+
 export const keyPrefix = (env: Pick<Bindings, "KEY_PREFIX">) => env.KEY_PREFIX || "kw";

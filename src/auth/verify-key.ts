@@ -1,8 +1,8 @@
 import { cachedKeyRecord, freshKeyRecord, type CachedRecord } from "../cache/key-records";
-import { keyPrefix, rateLimitTiers } from "../config";
+import { keyPrefix, tierNamed } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState, type RecordVersion } from "../guard/policy";
+import { policyOf, versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState, type RecordVersion } from "../guard/policy";
 import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "../guard/leases";
 import { knownLimited, rememberLimited } from "../guard/limited-keys";
 import { guardOf } from "../guard/stub";
@@ -136,8 +136,7 @@ async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refu
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
     console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: keyId }));
-    const tier = rateLimitTiers(env)[record.key.rate_limit_tier ?? record.partner.rate_limit_tier];
-    const limit = tier?.limit ?? 0;
+    const { limit } = tierNamed(env, policyOf(record).tier);
     const status = keyStatus(record.key);
     const outcome =
       status !== "active" ? status : record.partner.status !== "active" ? "partner_suspended" : (refusal ?? "ok");

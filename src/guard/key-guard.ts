@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { rateLimitTiers, type Tier } from "../config";
+import { tierNamed, type Tier } from "../config";
 import { keySql, loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
@@ -80,7 +80,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
     const now = Date.now();
-    const window = this.windowFor(this.tierOf(policy));
+    const window = this.windowFor(tierNamed(this.env, policy.tier));
     const refuse = (outcome: Exclude<GuardVerdict["outcome"], "stale" | "unknown" | "ok">): GuardVerdict => ({
       outcome,
       ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - window.used(now)), reset: window.resetSeconds(now) },
@@ -239,11 +239,6 @@ export class KeyGuard extends DurableObject<Bindings> {
   private setCredits(credits: number | null) {
     this.credits = credits;
     this.ctx.storage.kv.put("credits", credits);
-  }
-
-  private tierOf(policy: GuardPolicy): Tier {
-    const tiers = rateLimitTiers(this.env);
-    return tiers[policy.tier] ?? tiers.standard ?? Object.values(tiers)[0]!;
   }
 
   private windowFor(tier: Tier): SlidingWindow {
