@@ -14,7 +14,7 @@ export default defineConfig({
             miniflare: {
               // Fixed test secrets so tests never depend on a developer's .dev.vars.
               bindings: {
-                ADMIN_TOKEN: "test-admin-token",
+                ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                 KEY_PEPPER: "test-pepper",
                 SERVER_TIMING: "on",
                 // The two default tiers plus a tiny one that tests can exhaust quickly.

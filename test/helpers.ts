@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 
-export const ADMIN = "test-admin-token";
+export const ADMIN = "test-admin-token-0123456789abcdefghij";
 
 export interface CallOptions {
   method?: string;

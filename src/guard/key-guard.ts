@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { tierNamed, type Tier } from "../config";
 import { keySql, loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
+import { now as clockNow, sleep } from "../lib/clock";
 import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
 
@@ -79,7 +80,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     }
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
-    const now = Date.now();
+    const now = clockNow();
     const window = this.windowFor(tierNamed(this.env, policy.tier));
     const refuse = (outcome: Exclude<GuardVerdict["outcome"], "stale" | "unknown" | "ok">): GuardVerdict => ({
       outcome,
@@ -140,8 +141,8 @@ export class KeyGuard extends DurableObject<Bindings> {
    * has expired, so any request sent after its response is decided here, under the new one.
    */
   private async leasesExpired(): Promise<void> {
-    const wait = this.leasesUntil - Date.now();
-    if (wait > 0) await scheduler.wait(wait);
+    const wait = this.leasesUntil - clockNow();
+    if (wait > 0) await sleep(wait);
   }
 
   /**

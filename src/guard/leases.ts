@@ -1,4 +1,5 @@
 import { setBounded } from "../lib/bounded-map";
+import { now as clockNow } from "../lib/clock";
 import { isUnder, learnedUnder, type LearnedUnder, type Lease, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
@@ -32,7 +33,7 @@ const refills = new Map<string, Promise<unknown>>();
 const reported = (lease: Held): RateLimitState => ({ ...lease.ratelimit, remaining: lease.ratelimit.remaining + lease.tokens });
 
 /** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state after it. */
-export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = Date.now()): RateLimitState | null {
+export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = clockNow()): RateLimitState | null {
   const lease = held.get(keyId);
   if (!lease || lease.expiresAt <= now || !isUnder(lease, version)) return null;
   if (lease.tokens < cost) return null;
@@ -45,7 +46,7 @@ export function spendLeased(keyId: string, version: RecordVersion, cost: number,
  * of the same version is topped up rather than replaced, so concurrent refills lose no counted
  * token; the sum expires with the earlier of the two.
  */
-export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = Date.now()): RateLimitState {
+export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = clockNow()): RateLimitState {
   const live = held.get(keyId);
   if (live && live.expiresAt > now && isUnder(live, version)) {
     live.tokens += lease.tokens;
@@ -59,7 +60,7 @@ export function holdLease(keyId: string, version: RecordVersion, lease: Lease, r
 }
 
 /** Counts one request for `keyId` and returns how many tokens a lease asked for now should carry (0: ask for none). */
-export function leaseDemand(keyId: string, now = Date.now()): number {
+export function leaseDemand(keyId: string, now = clockNow()): number {
   const second = Math.floor(now / 1000);
   let seen = demand.get(keyId);
   if (!seen) {

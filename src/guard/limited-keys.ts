@@ -1,4 +1,5 @@
 import { setBounded } from "../lib/bounded-map";
+import { now as clockNow } from "../lib/clock";
 import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
@@ -23,7 +24,7 @@ const MAX_KEYS = 10_000;
 const limited = new Map<string, Limited>();
 
 /** The 429 state to answer with, if `keyId` is known to have a full window now. */
-export function knownLimited(keyId: string, version: RecordVersion, now = Date.now()): RateLimitState | null {
+export function knownLimited(keyId: string, version: RecordVersion, now = clockNow()): RateLimitState | null {
   const entry = limited.get(keyId);
   if (!entry) return null;
   if (entry.until <= now || !isUnder(entry, version)) {
@@ -37,7 +38,7 @@ export function knownLimited(keyId: string, version: RecordVersion, now = Date.n
  * Remembers a refusal by the key's guard. Only a full window counts (remaining 0): a refusal of a
  * costly request says nothing about a cheaper one.
  */
-export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = Date.now()): void {
+export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = clockNow()): void {
   if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
   const entry = { until: Math.min(freesAt, now + HOLD_MS), freesAt, limit: ratelimit.limit, ...learnedUnder(version) };
   setBounded(limited, keyId, entry, MAX_KEYS);

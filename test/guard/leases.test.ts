@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
 import { LEASE_MIN_DEMAND } from "../../src/guard/leases";
+import { manualClock } from "../clock";
 import { ADMIN, call, env, guardCalls, partnerWithKey } from "../helpers";
 import { callWith } from "../hardening/faulty-env";
 
@@ -9,6 +10,9 @@ const LEASES = { GUARD_LEASE_MS: "1000" };
 const leased = (key: string) => callWith({}, "/v1/me/key", { auth: key, vars: LEASES });
 
 describe("token leases (GUARD_LEASE_MS)", () => {
+  // Demand is counted per second: every request here falls in the same one unless a test moves on.
+  beforeEach(() => void manualClock());
+
   it("serves a busy key mostly from leases sized by its demand", async () => {
     const { key } = await partnerWithKey();
     const calls = [];
@@ -17,12 +21,11 @@ describe("token leases (GUARD_LEASE_MS)", () => {
       expect(res.status).toBe(200);
       calls.push(guardCalls(res));
     }
-    // Exact per request until the key shows demand (LEASE_MIN_DEMAND a second), then leases of
-    // 4, 9 and 16 tokens: 6 calls for 34 requests within a second, fewer if a second boundary
-    // falls inside and the previous second's count sizes the lease.
-    expect(calls.slice(0, LEASE_MIN_DEMAND - 1)).toEqual([1, 1, 1]);
-    const total = calls.reduce((a, b) => a + b, 0);
-    expect(total).toBeLessThanOrEqual(8);
+    // Exact per request until the key shows demand (LEASE_MIN_DEMAND in one second), then one
+    // call per lease, each sized by the demand seen so far that second (4, 9, then 16 at most).
+    // Requests 4, 9 and 19 take leases of 4, 9 and 16 tokens, which serve the rest.
+    const asked = calls.flatMap((n, i) => (n > 0 ? [i + 1] : []));
+    expect(asked).toEqual([1, 2, 3, 4, 9, 19]);
   });
 
   it("leaves a quiet key exact: no lease, each request costs one token", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, partnerWithKey, tamper } from "../helpers";
+import { ADMIN, call, partnerWithKey, tamper } from "../helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -32,7 +32,7 @@ describe("request log", () => {
     expect(lines[3]!.key).toBeNull();
     const all = JSON.stringify(lines);
     expect(all).not.toContain(key.slice(22, 46));
-    expect(all).not.toContain("test-admin-token");
+    expect(all).not.toContain(ADMIN);
     expect(all).not.toContain("someone_elses");
   });
 });
