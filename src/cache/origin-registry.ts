@@ -2,31 +2,38 @@ import type { Bindings } from "../env";
 import { setBounded } from "../lib/bounded-map";
 
 /**
- * Which browser origins may receive a CORS preflight answer: those on some non-revoked key or
- * active partner. A preflight reads this isolate's map, else KV; never D1.
+ * Which browser origins may receive a CORS preflight answer: those of an active partner or of a
+ * non-revoked key of one. A preflight reads this isolate's map, else KV; never D1.
  *
  * KV layout: `origin:<origin>` → "1" while registered. Kept exact by `syncOrigins`, which every
- * mutation touching origins calls with the origins it added or removed.
+ * mutation touching origins (or a partner's status) calls with the origins it may have changed.
+ *
+ * An origin leaves the registry within 30 s of its partner's suspension: KV's edge cache holds a
+ * read for KV_CACHE_TTL_S, and this isolate remembers only refusals (10 s), which cannot delay a
+ * removal. Browsers cache a granted preflight themselves (Access-Control-Max-Age), which is why
+ * the real request is always checked against the key's own list and its partner's status.
  */
-const TTL_MS = 60_000;
+const KV_CACHE_TTL_S = 30;
 const NEGATIVE_TTL_MS = 10_000;
 const MAX_ENTRIES = 5_000;
 const kvKey = (origin: string) => `origin:${origin}`;
 
-const isolate = new Map<string, { registered: boolean; until: number }>();
+/** Origins this isolate recently found unregistered. */
+const isolate = new Map<string, { until: number }>();
 
 export async function isRegisteredOrigin(env: Bindings, origin: string): Promise<boolean> {
   const now = Date.now();
   const hit = isolate.get(origin);
-  if (hit && hit.until > now) return hit.registered;
-  const registered = (await env.KEY_CACHE.get(kvKey(origin), { cacheTtl: 60 })) !== null;
-  setBounded(isolate, origin, { registered, until: now + (registered ? TTL_MS : NEGATIVE_TTL_MS) }, MAX_ENTRIES);
+  if (hit && hit.until > now) return false;
+  const registered = (await env.KEY_CACHE.get(kvKey(origin), { cacheTtl: KV_CACHE_TTL_S })) !== null;
+  if (registered) isolate.delete(origin);
+  else setBounded(isolate, origin, { until: now + NEGATIVE_TTL_MS }, MAX_ENTRIES);
   return registered;
 }
 
 const STILL_REGISTERED = `
-  SELECT DISTINCT j.value AS origin FROM api_keys k, json_each(k.allowed_origins) j
-   WHERE k.revoked_at IS NULL AND j.value IN (SELECT value FROM json_each(?1))
+  SELECT DISTINCT j.value AS origin FROM api_keys k JOIN partners p ON p.id = k.partner_id, json_each(k.allowed_origins) j
+   WHERE k.revoked_at IS NULL AND p.status = 'active' AND j.value IN (SELECT value FROM json_each(?1))
   UNION
   SELECT DISTINCT j.value FROM partners p, json_each(p.allowed_origins) j
    WHERE p.status = 'active' AND j.value IN (SELECT value FROM json_each(?1))`;

@@ -33,7 +33,7 @@ export async function keyChanged(
  * everywhere: the caller hears exactly that, and repeating the request (every mutation route
  * is safe to repeat) finishes the propagation.
  */
-async function afterCommit<T>(work: () => Promise<T>): Promise<T> {
+export async function afterCommit<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -57,8 +57,9 @@ export async function partnerChanged(env: Bindings, partner: Partner, previousOr
 }
 
 async function fanOutPartner(env: Bindings, partner: Partner, previousOrigins: readonly string[]): Promise<void> {
-  await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins]);
   const results = await liveKeysOfPartner(env.DB, partner.id);
+  // A status change moves its keys' origins in or out of the registry too.
+  await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins, ...results.flatMap((key) => key.allowed_origins)]);
   for (let i = 0; i < results.length; i += FAN_OUT_CONCURRENCY) {
     await Promise.all(
       results.slice(i, i + FAN_OUT_CONCURRENCY).map(async (key) => {

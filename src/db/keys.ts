@@ -77,7 +77,7 @@ export const keySql = {
            WHERE id = ?1 AND revoked_at IS NULL`,
   // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
   flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
-  livePerPartner: `SELECT id, rate_limit_tier FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
+  livePerPartner: `SELECT id, rate_limit_tier, allowed_origins FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
   revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, revoked_by_name = ?4, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
              version = version + 1
            WHERE id = ?1 AND revoked_at IS NULL`,
@@ -103,8 +103,11 @@ export async function listKeys(db: D1Database, partnerId: string, filter: KeyFil
 
 /** A partner's non-revoked keys, with what a partner change must tell their guards. */
 export async function liveKeysOfPartner(db: D1Database, partnerId: string) {
-  const { results } = await db.prepare(keySql.livePerPartner).bind(partnerId).all<{ id: string; rate_limit_tier: string | null }>();
-  return results;
+  const { results } = await db
+    .prepare(keySql.livePerPartner)
+    .bind(partnerId)
+    .all<{ id: string; rate_limit_tier: string | null; allowed_origins: string }>();
+  return results.map((row) => ({ ...row, allowed_origins: parseList(row.allowed_origins) }));
 }
 
 /** Everything authentication needs about a key, in one D1 round trip. */

@@ -30,7 +30,8 @@ export function toPartner(row: Record<string, unknown>): Partner {
 
 export const partnerSql = {
   insert: `INSERT INTO partners (id, slug, name, contact_email, website_url, status, rate_limit_tier, scopes, resources, allowed_origins, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?10)`,
+           VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?10)
+           RETURNING *`,
   byId: `SELECT * FROM partners WHERE id = ?1`,
   bySlug: `SELECT id FROM partners WHERE slug = ?1`,
   page: `SELECT * FROM partners WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2`,

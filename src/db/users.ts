@@ -21,7 +21,8 @@ export const toUser = (row: Record<string, unknown>): User => ({
 
 export const userSql = {
   insert: `INSERT INTO users (id, partner_id, first_name, last_name, email, role, kind, permissions, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)`,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+           RETURNING *`,
   byId: `SELECT * FROM users WHERE id = ?1`,
   byEmail: `SELECT id FROM users WHERE partner_id = ?1 AND email = ?2`,
   page: `SELECT * FROM users WHERE partner_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3`,

@@ -18,11 +18,20 @@ export interface Network {
 const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const EMBEDDED_IPV4 = /:([^:]*\.[^:]*)$/;
 
+/**
+ * ipaddr.js reads any `::a.b.c.d` as IPv4-mapped (`::ffff:a.b.c.d`), which would let the
+ * deprecated IPv4-compatible form pass an IPv4 allowlist. Only `::ffff:` maps to IPv4, so the
+ * embedded quad is rewritten as the two hex groups it stands for before parsing.
+ */
 function parseIpv6(text: string): ipaddr.IPv6 | null {
   if (text.includes("%") || !ipaddr.IPv6.isValid(text)) return null;
   const embedded = EMBEDDED_IPV4.exec(text);
-  if (embedded && !DOTTED_QUAD.test(embedded[1]!)) return null;
-  return ipaddr.IPv6.parse(text);
+  if (!embedded) return ipaddr.IPv6.parse(text);
+  if (!DOTTED_QUAD.test(embedded[1]!)) return null;
+  const [a, b, c, d] = embedded[1]!.split(".").map(Number) as [number, number, number, number];
+  const groups = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  const rewritten = text.slice(0, embedded.index + 1) + groups;
+  return ipaddr.IPv6.isValid(rewritten) ? ipaddr.IPv6.parse(rewritten) : null;
 }
 
 /** An address as a client presents it (`CF-Connecting-IP`); IPv4-mapped IPv6 becomes IPv4. */

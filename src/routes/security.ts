@@ -1,4 +1,4 @@
-import { rateLimitTiers } from "../config";
+import { isTier, rateLimitTiers } from "../config";
 import type { Bindings } from "../env";
 import { ApiError } from "../lib/problem";
 
@@ -10,7 +10,7 @@ export const operatorOrKey: SecurityRequirement[] = [{ operator: [] }, { apiKey:
 export const keyOnly: SecurityRequirement[] = [{ apiKey: [] }, { apiKeyHeader: [] }];
 
 export function assertKnownTier(env: Bindings, tier: string | null | undefined): void {
-  if (tier == null || tier in rateLimitTiers(env)) return;
+  if (tier == null || isTier(env, tier)) return;
   throw new ApiError(400, "validation_error", "Unknown rate_limit_tier.", {
     errors: [{ path: "rate_limit_tier", message: `Must be one of: ${Object.keys(rateLimitTiers(env)).join(", ")}` }],
   });

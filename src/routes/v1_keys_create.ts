@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
-import { assertOperatorOnlyFields, scopesForNewKey } from "../auth/key-rules";
+import { assertOperatorOnlyFields, assertWithinAuthority, fencesForKeyCreatedKey, scopesForNewKey, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
 import { auditStatement } from "../db/audit";
@@ -21,6 +21,7 @@ import { assertKnownTier, operatorOrKey } from "./security";
 const route = createRoute({
   method: "post",
   path: "/v1/partners/{partner_id}/keys",
+  operationId: "createKey",
   tags: ["Keys"],
   summary: "Create an API key",
   description: "The response holds the full key. It is shown only here and on rotation; Keyward stores only an HMAC of it.",
@@ -36,9 +37,10 @@ export const registerKeysCreate = (app: App) =>
     requireScope(principal, "keys:write");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
     if (partner.status === "revoked") throw new ApiError(409, "partner_revoked", "This partner is revoked; it cannot get new keys.");
-    const body = c.req.valid("json");
-    assertOperatorOnlyFields(principal, body);
-    assertKnownTier(c.env, body.rate_limit_tier);
+    const requested = c.req.valid("json");
+    assertOperatorOnlyFields(principal, requested);
+    assertKnownTier(c.env, requested.rate_limit_tier);
+    const body = fencesForKeyCreatedKey(principal, requested);
     const scopes = scopesForNewKey(principal, body.type, body.scopes, partner.scopes);
 
     const db = c.env.DB;
@@ -46,6 +48,17 @@ export const registerKeysCreate = (app: App) =>
     if (body.user_id && user?.partner_id !== partner.id) {
       throw validationError([{ path: "user_id", message: "No such user in this partner" }]);
     }
+    const fields = {
+      scopes,
+      resources: body.resources ?? [],
+      allowed_origins: body.allowed_origins ?? [],
+      allowed_ips: body.allowed_ips ?? [],
+      allowed_agents: body.allowed_agents ?? [],
+      rate_limit_tier: body.rate_limit_tier ?? null,
+      credits_remaining: body.credits_remaining ?? null,
+      expires_at: body.expires_at ?? null,
+    };
+    assertWithinAuthority(principal, shapeOf(fields, user, partner, c.env), c.env, false);
 
     const prefix = keyPrefix(c.env);
     const minted = await mintKey(pepperOf(c.env), prefix, body.type);
@@ -64,14 +77,14 @@ export const registerKeysCreate = (app: App) =>
           minted.lastFour,
           minted.hash,
           HASH_VERSION,
-          list(scopes),
-          list(body.resources ?? []),
-          list(body.allowed_origins ?? []),
-          list(body.allowed_ips ?? []),
-          list(body.allowed_agents ?? []),
-          body.rate_limit_tier ?? null,
-          body.credits_remaining ?? null,
-          body.expires_at ?? null,
+          list(fields.scopes),
+          list(fields.resources),
+          list(fields.allowed_origins),
+          list(fields.allowed_ips),
+          list(fields.allowed_agents),
+          fields.rate_limit_tier,
+          fields.credits_remaining,
+          fields.expires_at,
           audit.at,
           audit.actor,
           audit.actorName,

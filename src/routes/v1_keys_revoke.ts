@@ -1,7 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
+import { authorityOf, shapeOf } from "../auth/key-rules";
+import { mayRevoke } from "../auth/authority";
 import { auditStatement } from "../db/audit";
+import { ApiError } from "../lib/problem";
 import { keyChanged } from "../cache/propagate";
 import { keySql } from "../db/keys";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
@@ -13,6 +16,7 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "post",
   path: "/v1/keys/{key_id}/revoke",
+  operationId: "revokeKey",
   tags: ["Keys"],
   summary: "Revoke an API key",
   description: "The key, and any secret still in a rotation grace period, is refused from the next request on. Idempotent.",
@@ -24,8 +28,16 @@ const route = createRoute({
 
 export const registerKeysRevoke = (app: App) =>
   app.openapi(route, async (c) => {
-    requireScope(c.get("principal"), "keys:write");
+    const principal = c.get("principal");
+    requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
+    const authority = authorityOf(principal, c.env);
+    if (authority && principal.kind === "key") {
+      const self = key.id === principal.auth.key.id;
+      if (!mayRevoke(shapeOf(key, user, principal.auth.partner, c.env), authority, { self })) {
+        throw new ApiError(403, "scope_escalation", "A key may revoke only keys whose scopes are within its own.");
+      }
+    }
     // Repeating a revoke re-propagates it, which completes one whose propagation failed.
     if (key.revoked_at) return c.json(serializeKey((await keyChanged(c.env, key.id)).key, { user }), 200);
     const audit = auditContext(c);

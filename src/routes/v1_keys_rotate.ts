@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
+import { assertKeyManageable, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
 import { auditStatement } from "../db/audit";
@@ -18,6 +19,7 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "post",
   path: "/v1/keys/{key_id}/rotate",
+  operationId: "rotateKey",
   tags: ["Keys"],
   summary: "Rotate an API key's secret",
   description:
@@ -31,9 +33,14 @@ const route = createRoute({
 
 export const registerKeysRotate = (app: App) =>
   app.openapi(route, async (c) => {
-    requireScope(c.get("principal"), "keys:write");
+    const principal = c.get("principal");
+    requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
-    if (key.revoked_at) throw new ApiError(409, "key_revoked", "A revoked key cannot be rotated.");
+    assertKeyManageable(principal, key, "rotated");
+    if (principal.kind === "key") {
+      // Rotation hands out the key's full secret: only a key the caller could have created.
+      assertWithinAuthority(principal, shapeOf(key, user, principal.auth.partner, c.env), c.env, key.id === principal.auth.key.id);
+    }
     // An absent body skips validation, so the schema default does not apply there.
     const grace = c.req.valid("json").grace_period_seconds ?? 0;
 

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
-import { assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType } from "../auth/key-rules";
+import { assertKeyManageable, assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { dedupe } from "../auth/scopes";
 import { auditStatement } from "../db/audit";
 import { list, setClause } from "../db/json";
@@ -16,6 +16,7 @@ import { assertKnownTier, operatorOrKey } from "./security";
 const route = createRoute({
   method: "patch",
   path: "/v1/keys/{key_id}",
+  operationId: "updateKey",
   tags: ["Keys"],
   summary: "Update an API key",
   description: "Changes take effect on the key's next request. `rate_limit_tier` and `credits_remaining` are operator-only.",
@@ -33,7 +34,7 @@ export const registerKeysUpdate = (app: App) =>
     const principal = c.get("principal");
     requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
-    if (key.revoked_at) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
+    assertKeyManageable(principal, key, "changed");
     const body = c.req.valid("json");
     assertOperatorOnlyFields(principal, body);
     assertKnownTier(c.env, body.rate_limit_tier);
@@ -41,6 +42,11 @@ export const registerKeysUpdate = (app: App) =>
       body.scopes = dedupe(body.scopes);
       assertNoEscalation(principal, body.scopes);
       assertScopesFitType(key.type, body.scopes);
+    }
+    if (principal.kind === "key") {
+      // Measured as the key would stand afterwards: a key cannot loosen itself or a sibling.
+      const after = { ...key, ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) };
+      assertWithinAuthority(principal, shapeOf(after, user, principal.auth.partner, c.env), c.env, key.id === principal.auth.key.id);
     }
 
     const patch: Record<string, string | number | null> = {};

@@ -2,9 +2,10 @@ import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
 import { syncOrigins } from "../cache/origin-registry";
+import { afterCommit } from "../cache/propagate";
 import { auditStatement } from "../db/audit";
 import { list } from "../db/json";
-import { getPartner, partnerSql } from "../db/partners";
+import { partnerSql, toPartner, type Partner } from "../db/partners";
 import { newPartnerId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
 import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
@@ -15,6 +16,7 @@ import { assertKnownTier, isUniqueViolation, operatorOnly } from "./security";
 const route = createRoute({
   method: "post",
   path: "/v1/partners",
+  operationId: "createPartner",
   tags: ["Partners"],
   summary: "Create a partner",
   security: operatorOnly,
@@ -30,8 +32,10 @@ export const registerPartnersCreate = (app: App) =>
     const audit = auditContext(c);
     const id = newPartnerId();
     const db = c.env.DB;
+    let created: Partner;
     try {
-      await db.batch([
+      // RETURNING: the answer comes from the commit itself, so no read after it can fail.
+      const [inserted] = await db.batch([
         db
           .prepare(partnerSql.insert)
           .bind(
@@ -48,10 +52,11 @@ export const registerPartnersCreate = (app: App) =>
           ),
         auditStatement(db, audit, id, "partner.created", id),
       ]);
+      created = toPartner(inserted!.results[0] as Record<string, unknown>);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ApiError(409, "slug_taken", `A partner with slug "${body.slug}" already exists.`);
       throw err;
     }
-    await syncOrigins(c.env, body.allowed_origins ?? []);
-    return c.json(serializePartner((await getPartner(db, id))!), 201);
+    await afterCommit(() => syncOrigins(c.env, created.allowed_origins));
+    return c.json(serializePartner(created), 201);
   });

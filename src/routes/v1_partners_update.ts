@@ -4,7 +4,7 @@ import { authenticate } from "../auth/authenticate";
 import { auditStatement } from "../db/audit";
 import { list, setClause } from "../db/json";
 import { partnerChanged } from "../cache/propagate";
-import { getPartner } from "../db/partners";
+import { toPartner } from "../db/partners";
 import { errorResponses, json, jsonBody } from "../schemas/common";
 import { PartnerPatchSchema, PartnerSchema, serializePartner } from "../schemas/partner";
 import { auditContext, visiblePartner } from "./access";
@@ -14,6 +14,7 @@ import { assertKnownTier, operatorOnly } from "./security";
 const route = createRoute({
   method: "patch",
   path: "/v1/partners/{partner_id}",
+  operationId: "updatePartner",
   tags: ["Partners"],
   summary: "Update a partner (including suspending or revoking it)",
   description: "Suspending or revoking a partner refuses all of its keys within 30 seconds.",
@@ -40,11 +41,12 @@ export const registerPartnersUpdate = (app: App) =>
     const audit = auditContext(c);
     const set = setClause({ ...patch, updated_at: audit.at }, 2);
     const db = c.env.DB;
-    await db.batch([
-      db.prepare(`UPDATE partners SET ${set.sql}, version = version + 1 WHERE id = ?1`).bind(partner.id, ...set.binds),
+    // RETURNING: the answer comes from the commit itself, so no read after it can fail.
+    const [changed] = await db.batch([
+      db.prepare(`UPDATE partners SET ${set.sql}, version = version + 1 WHERE id = ?1 RETURNING *`).bind(partner.id, ...set.binds),
       auditStatement(db, audit, partner.id, "partner.updated", partner.id),
     ]);
-    const updated = (await getPartner(db, partner.id))!;
+    const updated = toPartner(changed!.results[0] as Record<string, unknown>);
     await partnerChanged(c.env, updated, partner.allowed_origins);
     return c.json(serializePartner(updated), 200);
   });

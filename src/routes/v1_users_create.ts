@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
+import { assertNoEscalation } from "../auth/key-rules";
 import { auditStatement } from "../db/audit";
 import { list } from "../db/json";
-import { getUser, userSql } from "../db/users";
+import { toUser, userSql, type User } from "../db/users";
 import { newUserId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
 import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
@@ -15,6 +16,7 @@ import { isUniqueViolation, operatorOrKey } from "./security";
 const route = createRoute({
   method: "post",
   path: "/v1/partners/{partner_id}/users",
+  operationId: "createUser",
   tags: ["Users"],
   summary: "Create a user (a person or a bot) of a partner",
   security: operatorOrKey,
@@ -28,19 +30,24 @@ export const registerUsersCreate = (app: App) =>
     requireScope(c.get("principal"), "users:write");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
     const body = c.req.valid("json");
+    // A user's permissions cap the keys bound to it; a key grants no more than it holds.
+    assertNoEscalation(c.get("principal"), body.permissions);
     const audit = auditContext(c);
     const id = newUserId();
     const db = c.env.DB;
+    let created: User;
     try {
-      await db.batch([
+      // RETURNING: the answer comes from the commit itself, so no read after it can fail.
+      const [inserted] = await db.batch([
         db
           .prepare(userSql.insert)
           .bind(id, partner.id, body.first_name, body.last_name, body.email, body.role, body.kind, list(body.permissions), audit.at),
         auditStatement(db, audit, partner.id, "user.created", id),
       ]);
+      created = toUser(inserted!.results[0] as Record<string, unknown>);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ApiError(409, "email_taken", "This partner already has a user with that email.");
       throw err;
     }
-    return c.json(serializeUser((await getUser(db, id))!), 201);
+    return c.json(serializeUser(created), 201);
   });

@@ -85,4 +85,21 @@ describe("ipAllowed", () => {
   it("accepts every RFC 4291 IPv6 form fast-check produces, unless it embeds a non-canonical IPv4", () => {
     fc.assert(fc.property(fc.ipV6(), (ip) => parseIp(ip) !== null || /\b0\d/.test(ip)));
   });
+
+  it("reads ::a.b.c.d as IPv6, never as the IPv4 address: only ::ffff:a.b.c.d is IPv4", () => {
+    expect(allows("::1.2.3.4", ["1.2.3.4"])).toBe(false);
+    expect(parseIp("::1.2.3.4")!.toString()).toBe("::102:304");
+    expect(allows("::ffff:1.2.3.4", ["1.2.3.4"])).toBe(true);
+    const octet = fc.nat(255);
+    const quad = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+    const head = fc.constantFrom("::", "::ffff:", "64:ff9b::", "1::", "::ffff:0:", "2001:db8::ffff:");
+    fc.assert(
+      fc.property(head, quad, (prefix, v4) => {
+        const ip = parseIp(prefix + v4)!;
+        const mapped = prefix === "::ffff:";
+        return ip.kind() === (mapped ? "ipv4" : "ipv6") && allows(prefix + v4, [v4]) === mapped;
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
