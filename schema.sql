@@ -1,4 +1,9 @@
--- Keyward D1 schema. Idempotent: safe to apply on every `npm run dev`.
+-- Keyward D1 schema: the whole current schema, for creating fresh state in one step
+-- (`wrangler d1 execute DB --local --file schema.sql`, and the test setup). It must equal every
+-- file in migrations/ applied in order (test/node/migrations.node.test.ts checks): change the
+-- schema with a new migration (`wrangler d1 migrations create DB <name>`) and mirror it here.
+-- Idempotent (IF NOT EXISTS): re-applying it never fails nor touches existing data.
+--
 -- Every table has a monotonically increasing `seq` that orders lists and backs
 -- the opaque pagination cursors; the public `id` is what the API shows.
 -- Timestamps are ISO 8601 UTC strings with milliseconds, so text order is time order.

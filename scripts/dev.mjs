@@ -1,21 +1,47 @@
 #!/usr/bin/env node
-// `npm run dev`: apply schema.sql to the local D1, start `wrangler dev` on :8787, then create a
-// demo partner and demo keys through the API itself and print them. Ctrl-C stops everything.
-import { applySchema, devVar, operatorClient, startWrangler, waitForHealthy } from "./lib/local-server.mjs";
+// `npm run dev`: bring the local D1 up to date with its migrations, start `wrangler dev` on :8787,
+// then make sure a demo partner and two demo keys exist (reusing the ones from the last start when
+// they still work) and print them. Ctrl-C stops everything.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { applyMigrations, devVar, operatorClient, persistDir, startWrangler, waitForHealthy } from "./lib/local-server.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE = `http://localhost:${PORT}`;
+const extraArgs = process.argv.slice(2);
+// `npm run dev -- --persist-to DIR` moves all local state; the migrations and the demo keys follow it.
+const customState = extraArgs.some((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+const STATE = persistDir(extraArgs);
+// The demo keys' full strings: the database keeps only their HMAC, so this local, gitignored file
+// (next to the state it belongs to; wiping the state wipes it too) is the only place to read them back.
+const DEMO_FILE = join(STATE, "keyward-demo.json");
 
-applySchema();
-console.log("✔ schema.sql applied to the local D1 database");
+const applied = applyMigrations(customState ? STATE : undefined);
+console.log(
+  applied.length
+    ? `✔ D1 migrations applied to the local database: ${applied.join(", ")}`
+    : "✔ local D1 database up to date (no migrations to apply)",
+);
 
-const wrangler = startWrangler(PORT, { extraArgs: process.argv.slice(2) });
+const wrangler = startWrangler(PORT, { extraArgs });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
 wrangler.on("exit", (code) => process.exit(code ?? 0));
 
 const api = operatorClient(BASE);
 
-async function demoPartner() {
+function readDemoFile() {
+  try {
+    return JSON.parse(readFileSync(DEMO_FILE, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+async function demoPartner(savedId) {
+  if (savedId) {
+    const saved = await api(`/v1/partners/${encodeURIComponent(savedId)}`);
+    if (saved.status === 200 && saved.body.slug === "demo") return saved.body;
+  }
   const created = await api("/v1/partners", {
     body: {
       slug: "demo",
@@ -37,22 +63,47 @@ async function demoPartner() {
   }
 }
 
+/** The saved key if it still authenticates as a key of `partner` (same server, same pepper, not revoked or expired). */
+async function stillWorks(key, partner) {
+  if (typeof key !== "string" || !key) return false;
+  const me = await api("/v1/me/key", { auth: key });
+  return me.status === 200 && me.body.partner_id === partner.id && me.body.status === "active";
+}
+
+async function demoKey(saved, partner, body) {
+  if (await stillWorks(saved, partner)) return { key: saved, reused: true };
+  const created = await api(`/v1/partners/${partner.id}/keys`, { body });
+  if (created.status !== 201) throw new Error(`creating the ${body.name} failed: ${created.status} ${JSON.stringify(created.body)}`);
+  return { key: created.body.key, reused: false };
+}
+
 try {
   await waitForHealthy(BASE);
-  const partner = await demoPartner();
-  const secret = await api(`/v1/partners/${partner.id}/keys`, { body: { name: "Demo server key", type: "secret" } });
-  const publishable = await api(`/v1/partners/${partner.id}/keys`, {
-    body: { name: "Demo browser key", type: "publishable", allowed_origins: [BASE] },
+  const saved = readDemoFile();
+  const partner = await demoPartner(saved.partner_id);
+  const secret = await demoKey(saved.secret_key, partner, { name: "Demo server key", type: "secret" });
+  const publishable = await demoKey(saved.publishable_key, partner, {
+    name: "Demo browser key",
+    type: "publishable",
+    allowed_origins: [BASE],
   });
+  mkdirSync(dirname(DEMO_FILE), { recursive: true });
+  writeFileSync(
+    DEMO_FILE,
+    `${JSON.stringify({ partner_id: partner.id, secret_key: secret.key, publishable_key: publishable.key }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  const note = (k) => (k.reused ? "(reused)" : "(new)");
   console.log(`
   Keyward is running on ${BASE}  (docs: ${BASE}/docs)
 
   operator token   ${devVar("ADMIN_TOKEN")}
   demo partner     ${partner.id} (slug demo)
-  secret key       ${secret.body.key}
-  publishable key  ${publishable.body.key}
+  secret key       ${secret.key}  ${note(secret)}
+  publishable key  ${publishable.key}  ${note(publishable)}
 
-  try:  curl -H "Authorization: Bearer ${secret.body.key}" ${BASE}/v1/me/key
+  try:  curl -H "Authorization: Bearer ${secret.key}" ${BASE}/v1/me/key
+  (the demo keys are kept in ${DEMO_FILE} and reused by the next start while they still work)
 `);
 } catch (err) {
   console.error(`demo setup failed: ${err.message}`);

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -11,6 +10,7 @@ import { cors } from "./middleware/cors";
 import { jsonOnly, limitBody } from "./middleware/json-only";
 import { requestLog } from "./middleware/request-log";
 import { serverTiming } from "./middleware/server-timing";
+import { openApiDocument } from "./openapi";
 import { registerRoutes } from "./routes";
 
 export type App = OpenAPIHono<AppEnv>;
@@ -89,15 +89,9 @@ export function createApp(): App {
 
   registerRoutes(app);
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Keyward API",
-      version: "1.0.0",
-      description: "API keys at the edge: issue, verify and govern partner API keys.",
-    },
-  });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Keyward API" }));
+  // Generated per request from the routes' schemas plus this deployment's configuration (tiers, PUBLIC_ORIGIN).
+  app.get("/openapi.json", (c) => c.json(openApiDocument(app, c)));
+  // /docs is not a Worker route: Swagger UI is a static asset (public/docs/, see wrangler.toml [assets]).
 
   app.notFound((c) => problemResponse(c, new ApiError(404, "route_not_found", `No route ${c.req.method} ${c.req.path}.`)));
   app.onError(onError);

@@ -46,8 +46,16 @@ export function rateLimitTiers(env: Pick<Bindings, "RATE_LIMIT_TIERS">): Record<
  * such keys keep a real limit rather than none.
  */
 export function tierNamed(env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: string): Tier {
+  const { limit, window_seconds } = resolvedTier(env, name);
+  return { limit, window_seconds };
+}
+
+/** The tier a key is counted under, with the name it is counted under (the fallback's, for an unknown one). */
+export function resolvedTier(env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: string): Tier & { name: string } {
   const tiers = rateLimitTiers(env);
-  return (Object.hasOwn(tiers, name) ? tiers[name] : undefined) ?? tiers.standard ?? Object.values(tiers)[0]!;
+  if (Object.hasOwn(tiers, name)) return { name, ...tiers[name]! };
+  const fallback = Object.hasOwn(tiers, "standard") ? "standard" : Object.keys(tiers)[0]!;
+  return { name: fallback, ...tiers[fallback]! };
 }
 
 export const keyPrefix = (env: Pick<Bindings, "KEY_PREFIX">) => env.KEY_PREFIX || "kw";

@@ -20,6 +20,8 @@ export interface Bindings {
   AUTH_FAILURE_LIMIT?: string;
   /** `all` (default), `errors` (4xx/5xx only) or `off`. */
   REQUEST_LOG?: string;
+  /** The Worker's public origin (`https://keys.example.com`): the OAuth `issuer` and absolute links. Default: the request's origin. */
+  PUBLIC_ORIGIN?: string;
   ADMIN_TOKEN?: string;
   KEY_PEPPER?: string;
 }

@@ -15,7 +15,7 @@ describe("app", () => {
         "POST /v1/partners/{partner_id}/keys", "GET /v1/partners/{partner_id}/keys", "GET /v1/keys/{key_id}", "PATCH /v1/keys/{key_id}",
         "POST /v1/keys/{key_id}/rotate", "POST /v1/keys/{key_id}/revoke", "GET /v1/me/key", "GET /v1/me/partner",
         "GET /v1/partners/{partner_id}/audit-events", "POST /v1/keys/verify", "POST /oauth2/token",
-        "GET /api/public/v1/me/partner", "GET /v2/me/apikey", "GET /v1/api-keys/{id}",
+        "GET /api/public/v1/me/partner", "GET /v2/me/apikey", "GET /v1/api-keys/{id}", "GET /.well-known/oauth-authorization-server",
       ].sort(),
     );
     // Seed routes are tagged per seed system and carry their own schemas.
@@ -26,22 +26,98 @@ describe("app", () => {
     for (const schema of ["FlexslotPartner", "MineSkinApiKey", "MineSkinError", "FlexFactorKeyList", "FlexFactorKey", "FlexFactorErrors", "OAuth2Token", "OAuth2Error", "VerifyResult"]) {
       expect(doc.components.schemas).toHaveProperty(schema);
     }
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "apiKeyHeader", "operator"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "apiKeyHeader", "oauthClientBasic", "operator"]);
     // Every $ref must resolve inside the document.
     const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[^"]+"/g) ?? [];
     for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split("/").pop()!.replace('"', ""));
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops as Record<string, any>)) {
         expect(op.responses, `${method} ${path}`).toBeDefined();
-        if (path !== "/healthz" && path !== "/oauth2/token") expect(op.security, `${method} ${path}`).toBeDefined();
+        if (path !== "/healthz" && path !== "/.well-known/oauth-authorization-server") expect(op.security, `${method} ${path}`).toBeDefined();
       }
+    }
+  }, 30_000);
+
+  it("gives every operation a unique verbNoun operationId", async () => {
+    const doc = (await call("/openapi.json", { auth: null })).body;
+    const ids: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][a-zA-Z0-9]+$/);
+        ids.push(op.operationId);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(["createKey", "verifyKey", "getMyKey", "listPartners", "issueToken", "getAuthorizationServerMetadata"]));
+  });
+
+  it("documents response headers: X-Request-Id everywhere, RateLimit fields on key-authenticated operations, Retry-After on 429", async () => {
+    const doc = (await call("/openapi.json", { auth: null })).body;
+    expect(Object.keys(doc.components.headers).sort()).toEqual(
+      ["RateLimit", "RateLimit-Limit", "RateLimit-Policy", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "X-Request-Id"].sort(),
+    );
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        const keyAuthenticated = (op.security ?? []).some((r: object) => "apiKey" in r);
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+          const where = `${method} ${path} ${status}`;
+          expect(response.headers?.["X-Request-Id"], where).toEqual({ $ref: "#/components/headers/X-Request-Id" });
+          if (status === "429") expect(response.headers["Retry-After"], where).toBeDefined();
+          if (keyAuthenticated && status.startsWith("2")) {
+            for (const name of ["RateLimit-Policy", "RateLimit", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]) {
+              expect(response.headers[name], `${where} ${name}`).toBeDefined();
+            }
+          }
+        }
+      }
+    }
+    expect(doc.components.headers["RateLimit-Policy"].schema.example).toBe('"standard";q=1000;w=60');
+  });
+
+  it("lists the configured rate-limit tiers as the enum of every request's rate_limit_tier, and the server's origin", async () => {
+    const doc = (await call("/openapi.json", { auth: null })).body;
+    const tiers = ["standard", "premium", "tiny", "small"];
+    for (const name of ["ApiKeyCreate", "ApiKeyPatch", "PartnerCreate", "PartnerPatch"]) {
+      const tier = doc.components.requestBodies[name].content["application/json"].schema.properties.rate_limit_tier;
+      expect(tier.enum.filter((t: string | null) => t !== null).sort(), name).toEqual([...tiers].sort());
+    }
+    expect(doc.servers).toEqual([{ url: "http://keyward.test" }]);
+    // Names that only exist on Object.prototype are unknown tiers, 400.
+    const p = await createPartner();
+    for (const tier of ["__proto__", "constructor", "toString"]) {
+      const res = await call(`/v1/partners/${p.id}/keys`, { body: { name: "k", type: "secret", rate_limit_tier: tier } });
+      expect(res.status, tier).toBe(400);
     }
   });
 
-  it("renders the docs page", async () => {
-    const res = await call("/docs", { auth: null });
-    expect(res.status).toBe(200);
-    expect(res.text).toContain("/openapi.json");
+  it("states defaulted request fields as optional input: request-only schemas live under components.requestBodies", async () => {
+    const doc = (await call("/openapi.json", { auth: null })).body;
+    const body = (name: string) => doc.components.requestBodies[name].content["application/json"].schema;
+    expect(body("VerifyRequest").required).toEqual(["key"]);
+    expect(body("VerifyRequest").properties.cost.default).toBe(1);
+    expect(body("ApiKeyRotate").required).toBeUndefined();
+    expect(body("UserCreate").required).not.toContain("kind");
+    expect(doc.components.schemas).not.toHaveProperty("VerifyRequest");
+    expect(doc.paths["/v1/keys/verify"].post.requestBody).toEqual({ $ref: "#/components/requestBodies/VerifyRequest" });
+    // The server agrees: the defaulted fields may be left out.
+    const p = await createPartner();
+    const { key, api_key } = await createKey(p.id);
+    expect((await call("/v1/keys/verify", { body: { key } })).body.valid).toBe(true);
+    expect((await call(`/v1/keys/${api_key.id}/rotate`, { body: {} })).status).toBe(200);
+    expect((await call(`/v1/partners/${p.id}/users`, { body: { first_name: "A", last_name: "B", email: "a@b.example", role: "R" } })).status).toBe(201);
+  });
+
+  it("treats an empty cursor as the first page", async () => {
+    const p = await createPartner();
+    for (let i = 0; i < 3; i++) await createKey(p.id, { name: `k${i}` });
+    for (const path of [`/v1/partners/${p.id}/keys`, `/v1/partners/${p.id}/audit-events`, `/v1/partners/${p.id}/users`, "/v1/partners"]) {
+      const first = await call(`${path}?limit=2`);
+      const empty = await call(`${path}?limit=2&cursor=`);
+      expect(empty.status, path).toBe(200);
+      expect(empty.body.data, path).toEqual(first.body.data);
+      expect(empty.body.next_cursor, path).toBe(first.body.next_cursor);
+    }
+    expect((await call(`/v1/partners/${p.id}/keys?cursor=bm9wZQ`)).body.code).toBe("invalid_cursor");
   });
 
   it("answers unknown routes with 404 and wrong methods with 405 and Allow, as problem+json", async () => {

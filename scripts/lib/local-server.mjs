@@ -12,14 +12,36 @@ export function devVar(name) {
   return line?.slice(name.length + 1).trim();
 }
 
-/** Applies schema.sql to the local D1 (idempotent); `persistTo` selects a separate local state directory. */
-export function applySchema(persistTo) {
+/**
+ * Brings the local D1 up to date with `wrangler d1 migrations apply DB --local`: on fresh state it
+ * creates the whole schema, on existing state it runs only the migrations not yet recorded in
+ * d1_migrations (state made by the old `--file schema.sql` path included: 0001 is idempotent), so
+ * local data is never wiped. `persistTo` selects a separate local state directory (wrangler's
+ * `--persist-to`). Runs without a TTY, so wrangler takes "yes" for its confirmation prompt.
+ * Returns the names of the migrations it applied (empty when already up to date).
+ */
+export function applyMigrations(persistTo) {
   const where = persistTo ? ["--persist-to", persistTo] : [];
-  const result = spawnSync("wrangler", ["d1", "execute", "DB", "--local", ...where, "--file", "schema.sql"], {
+  const result = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...where], {
     env: wranglerEnv,
     encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  if (result.status !== 0) throw new Error(`applying schema.sql failed:\n${result.stdout}${result.stderr}`);
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (result.status !== 0) throw new Error(`applying the D1 migrations failed:\n${output}${result.error ?? ""}`);
+  return [...output.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+}
+
+/** The former name of applyMigrations, kept for existing callers: schema.sql itself is no longer executed. */
+export const applySchema = applyMigrations;
+
+/** The local state directory `wrangler dev` would use given these arguments (`--persist-to`), else its default. */
+export function persistDir(args = []) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--persist-to" && args[i + 1]) return args[i + 1];
+    if (args[i].startsWith("--persist-to=")) return args[i].slice("--persist-to=".length);
+  }
+  return ".wrangler/state";
 }
 
 /** Starts `wrangler dev` on `port` with extra `--var`s; the caller owns the child process. */

@@ -12,6 +12,8 @@ import type { Context } from "hono";
 import type { RateLimitState } from "../guard/policy";
 import type { GuardRefusal, RequestFacts } from "../guards/compile";
 import { looksLikeAccessToken } from "../oauth/access-token";
+import type { KeyAuthRecord } from "../db/keys";
+import { rateLimitFields } from "./ratelimit-fields";
 import { checkAccessToken, checkKey, type KeyRefusal } from "./verify-key";
 
 export interface AuthenticateOptions {
@@ -19,9 +21,22 @@ export interface AuthenticateOptions {
   accept?: "operator" | "key" | "any";
 }
 
-function isOperatorToken(presented: string, adminToken: string | undefined): boolean {
-  // An unset or empty ADMIN_TOKEN must never match an empty credential.
-  return !!adminToken && constantTimeEqual(presented, adminToken);
+/** Shorter operator tokens are refused outright: a guessable ADMIN_TOKEN is a misconfiguration. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+const notConfigured = () =>
+  new ApiError(503, "not_configured", `This Keyward deployment has no ADMIN_TOKEN of at least ${MIN_ADMIN_TOKEN_LENGTH} characters set.`);
+
+/**
+ * Whether `presented` is the operator token. Throws 503 `not_configured` when the deployment has
+ * no usable ADMIN_TOKEN and the request is the operator's: it presents the short token itself, or
+ * calls an operator-only route. An unset token never matches anything, an empty credential least.
+ */
+function isOperatorToken(presented: string, adminToken: string | undefined, operatorOnly: boolean): boolean {
+  const usable = adminToken !== undefined && adminToken.length >= MIN_ADMIN_TOKEN_LENGTH;
+  if (usable) return constantTimeEqual(presented, adminToken);
+  if (operatorOnly || (adminToken && constantTimeEqual(presented, adminToken))) throw notConfigured();
+  return false;
 }
 
 /**
@@ -37,27 +52,34 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
   return async function authenticateMiddleware(c, next) {
     const presented = presentedCredential(c.req.raw.headers);
     const ip = c.req.header("cf-connecting-ip");
-    const throttle = failureThrottle(c.env);
+    // Only failures meet the throttle: a valid credential is served whatever its address did.
     const failed = () => {
-      if (ip) throttle.recordFailure(ip);
+      if (!ip) return invalidApiKey();
+      const throttle = failureThrottle(c.env);
+      const wait = throttle.retryAfter(ip);
+      if (wait > 0) return tooManyFailures(wait);
+      throttle.recordFailure(ip);
       return invalidApiKey();
     };
-    if (ip) assertNotThrottled(throttle, ip);
-    if (!presented) throw invalidApiKey();
+    if (!presented) throw failed();
 
     let principal: Principal;
-    if (accept !== "key" && isOperatorToken(presented, c.env.ADMIN_TOKEN)) {
+    if (accept !== "key" && isOperatorToken(presented, c.env.ADMIN_TOKEN, accept === "operator")) {
       principal = operatorPrincipal;
     } else {
       // Logged masked, and only when shaped like one of ours: a stranger's pasted secret is never logged, even in part.
       if (parseKey(presented, keyPrefix(c.env))) c.set("maskedKey", maskKey(presented));
-      if (accept === "operator") throw failed();
       const facts = requestFacts(c.req.raw.headers);
       const check = looksLikeAccessToken(presented) ? checkAccessToken : checkKey;
+      if (accept === "operator") {
+        // A check that spends nothing: a valid key learns it is in the wrong place, not that it is invalid.
+        const result = await check(c.env, presented, { facts, cost: 0 });
+        throw result.ok ? new ApiError(403, "operator_only", "Only the operator may call this route.") : failed();
+      }
       const result = await check(c.env, presented, { facts });
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
-      if (result.ratelimit && refused?.status !== 401) setRateLimitHeaders(c, result.ratelimit);
+      if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.auth, result.ratelimit);
       if (!result.ok) throw refused!.status === 401 ? failed() : refused;
       principal = keyPrincipal(result.auth, { scopes: result.scopes, credits: result.credits });
       // The key's own list admitted this browser origin: the response may be read by it.
@@ -84,21 +106,24 @@ export function requestFacts(headers: Headers): RequestFacts {
   };
 }
 
-/** 429 for an address that failed to authenticate too often; checked before any work. */
+/** The answer to a failed authentication from an address that failed too often. */
+const tooManyFailures = (wait: number) =>
+  new ApiError(429, "too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
+    headers: { "retry-after": String(wait) },
+  });
+
+/** 429 for an address that failed to authenticate too often. */
 export function assertNotThrottled(throttle: FailureThrottle, ip: string): void {
   const wait = throttle.retryAfter(ip);
-  if (wait > 0) {
-    throw new ApiError(429, "too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
-      headers: { "retry-after": String(wait) },
-    });
-  }
+  if (wait > 0) throw tooManyFailures(wait);
 }
 
-/** IETF RateLimit header fields, on every key-authenticated response. */
-function setRateLimitHeaders(c: Context<AppEnv>, ratelimit: RateLimitState) {
-  c.header("RateLimit-Limit", String(ratelimit.limit));
-  c.header("RateLimit-Remaining", String(ratelimit.remaining));
-  c.header("RateLimit-Reset", String(ratelimit.reset));
+/**
+ * Rate-limit fields on every key-authenticated response: the IETF structured fields
+ * (`RateLimit-Policy`, `RateLimit`; DESIGN §3b) and the three legacy ones older clients read.
+ */
+function setRateLimitHeaders(c: Context<AppEnv>, record: KeyAuthRecord, ratelimit: RateLimitState) {
+  for (const [name, value] of Object.entries(rateLimitFields(c.env, record, ratelimit))) c.header(name, value);
 }
 
 /** The problem a refused key gets on the canonical API; the verify API reports `reason` instead. */

@@ -4,9 +4,12 @@ import { parseIp } from "../guards/ip";
 import { setBounded } from "../lib/bounded-map";
 
 /**
- * Throttles failed authentications per client IP (`CF-Connecting-IP`), so guessing keys or the
- * admin token from one address gets 429s. It lives in the isolate, not in storage: forged keys
- * stay free of storage calls, and a client that never fails is never slowed. The price is that
+ * Throttles failed authentications per client address (`CF-Connecting-IP`; IPv6 per /64, which
+ * one subscriber usually holds whole): an address that failed too often gets 429 instead of 401
+ * for its failures. Only failures are refused: a valid key or the operator token is always
+ * served, so nobody behind a shared NAT can lock others out (DESIGN §3a). It protects capacity,
+ * not secrets: keys and ADMIN_TOKEN are far too long to guess. It lives in the isolate, not in
+ * storage: forged keys stay free of storage calls, and a client that never fails is never slowed. The price is that
  * each isolate counts on its own; the HMAC tag, not this throttle, is what makes forging keys
  * hopeless. Loopback addresses are not throttled: on Cloudflare the edge never reports one,
  * while under `wrangler dev` every local client is 127.0.0.1, and local test suites must not
@@ -24,23 +27,32 @@ export class FailureThrottle {
   /** Seconds the address must wait, or 0 when it may try. */
   retryAfter(ip: string, now = Date.now()): number {
     if (isLoopback(ip)) return 0;
-    const window = this.windows.get(ip);
+    const window = this.windows.get(subscriberOf(ip));
     if (!window || window.used(now) < this.limit) return 0;
     return Math.max(1, window.resetSeconds(now));
   }
 
   recordFailure(ip: string, now = Date.now()): void {
     if (isLoopback(ip)) return;
-    let window = this.windows.get(ip);
+    const subscriber = subscriberOf(ip);
+    let window = this.windows.get(subscriber);
     if (!window) {
       window = new SlidingWindow(this.limit, this.windowMs);
-      setBounded(this.windows, ip, window, this.maxAddresses);
+      setBounded(this.windows, subscriber, window, this.maxAddresses);
     }
     window.tryAdmit(now);
   }
 }
 
 const isLoopback = (ip: string) => parseIp(ip)?.range() === "loopback";
+
+/** What one client holds: an IPv4 address, or an IPv6 /64 (a fresh address in it is no escape). */
+export function subscriberOf(ip: string): string {
+  const address = parseIp(ip);
+  if (!address) return ip;
+  if (address.kind() === "ipv4") return address.toString();
+  return `${(address.toByteArray().slice(0, 8) as number[]).map((b) => b.toString(16).padStart(2, "0")).join("")}/64`;
+}
 
 const throttles = new Map<string, FailureThrottle>();
 

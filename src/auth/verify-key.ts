@@ -11,7 +11,8 @@ import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
 import { parseKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { isPast } from "../lib/time";
-import { readAccessToken, type AccessTokenClaims } from "../oauth/access-token";
+import { readAccessToken, secretBinding } from "../oauth/access-token";
+import { recentlyRetired, rememberRetired } from "./retired-credentials";
 import { effectiveScopes, missingScopes } from "./scopes";
 
 /** Why a key was refused. Precise for the operator's verify API; collapsed into one 401 elsewhere. */
@@ -25,7 +26,15 @@ export type KeyRefusal =
   | "credits_exhausted";
 
 export type KeyCheck =
-  | { ok: true; auth: KeyAuthRecord; scopes: string[]; ratelimit: RateLimitState; credits: number | null }
+  | {
+      ok: true;
+      auth: KeyAuthRecord;
+      scopes: string[];
+      ratelimit: RateLimitState;
+      credits: number | null;
+      /** The stored hash of the secret this credential was checked against (current, or previous in a grace period). */
+      secretHash: string;
+    }
   | {
       ok: false;
       reason: KeyRefusal;
@@ -52,13 +61,15 @@ export function pepperOf(env: Bindings): string {
 
 const invalid: KeyCheck = { ok: false, reason: "invalid_api_key" };
 
-function secretMatches(record: KeyAuthRecord, digest: string, now: number): boolean {
-  const { key } = record;
-  const current = constantTimeEqual(digest, key.secret_hash);
-  const previous =
-    key.previous_secret_hash !== null && !isPast(key.previous_expires_at, now) && constantTimeEqual(digest, key.previous_secret_hash);
-  return current || previous;
+/** The stored hashes a credential may still be checked against: the current secret's, and the previous one's in its grace period. */
+function liveSecretHashes({ key }: KeyAuthRecord, now: number): string[] {
+  const live = [key.secret_hash];
+  if (key.previous_secret_hash !== null && !isPast(key.previous_expires_at, now)) live.push(key.previous_secret_hash);
+  return live;
 }
+
+/** Finds which live secret a credential belongs to; null when none (both compared, in constant time each). */
+type Identify = (record: KeyAuthRecord) => Promise<string | null>;
 
 /**
  * Decides whether a presented key may make one request of `cost` units now, and counts it.
@@ -75,26 +86,29 @@ export async function checkKey(env: Bindings, presented: string, options: CheckO
   const digest = parsed && (await verifiedDigest(pepper, parsed));
   if (!parsed || !digest) return invalid;
   const now = Date.now();
-  const matches = (record: KeyAuthRecord) => record.key.type === parsed.type && secretMatches(record, digest, now);
-  return admit(env, parsed.keyId, matches, null, options);
+  const identify: Identify = async (record) => {
+    if (record.key.type !== parsed.type) return null;
+    let matched: string | null = null;
+    for (const hash of liveSecretHashes(record, now)) if (constantTimeEqual(digest, hash)) matched = hash;
+    return matched;
+  };
+  return admit(env, parsed.keyId, `key:${digest}`, identify, null, options);
 }
 
 /**
- * The same decision for an access token from /oauth2/token. A token lives no longer than its key:
- * revoked, expired or suspended keys refuse their tokens on the next request, and a rotation
- * retires tokens issued before it once the old secret's grace period is over.
+ * The same decision for an access token from /oauth2/token. A token lives no longer than the
+ * secret that minted it: it is refused from the moment that secret is (rotation without grace,
+ * the end of a grace period, revocation, expiry, suspension), never by clock arithmetic.
  */
 export async function checkAccessToken(env: Bindings, token: string, options: CheckOptions): Promise<KeyCheck> {
   const claims = await readAccessToken(pepperOf(env), token);
   if (!claims) return invalid;
   const now = Date.now();
-  const matches = (record: KeyAuthRecord) => issuedUnderLiveSecret(record, claims, now);
-  return admit(env, claims.sub, matches, claims.scope.split(" ").filter(Boolean), options);
-}
-
-function issuedUnderLiveSecret({ key }: KeyAuthRecord, claims: AccessTokenClaims, now: number): boolean {
-  if (key.secret_rotated_at === null || claims.iat * 1000 >= Date.parse(key.secret_rotated_at) - 1000) return true;
-  return key.previous_expires_at !== null && !isPast(key.previous_expires_at, now);
+  const identify: Identify = async (record) => {
+    for (const hash of liveSecretHashes(record, now)) if (constantTimeEqual(claims.sec, await secretBinding(hash))) return hash;
+    return null;
+  };
+  return admit(env, claims.sub, `token:${claims.jti}`, identify, claims.scope.split(" ").filter(Boolean), options);
 }
 
 /**
@@ -162,18 +176,23 @@ function answerInIsolate(record: KeyAuthRecord, version: RecordVersion, cost: nu
 async function admit(
   env: Bindings,
   keyId: string,
-  identifies: (record: KeyAuthRecord) => boolean,
+  credential: string,
+  identify: Identify,
   tokenScopes: string[] | null,
   options: CheckOptions,
 ): Promise<KeyCheck> {
   const cost = options.cost ?? 1;
   let { record, fresh }: CachedRecord = await cachedKeyRecord(env, keyId);
+  let secretHash = record && (await identify(record));
   // A credential that misses its cached record was most likely just rotated in: check D1 once.
-  if (record && !fresh && !identifies(record)) {
-    record = await freshKeyRecord(env, keyId);
+  // One that D1 refused a moment ago (a rotated-out secret, a retired token) is not read again.
+  if (record && !fresh && !secretHash && !recentlyRetired(credential)) {
+    record = await freshKeyRecord(env, keyId, record);
     fresh = true;
+    secretHash = record && (await identify(record));
+    if (!secretHash) rememberRetired(credential);
   }
-  if (!record || !identifies(record)) return invalid;
+  if (!record || !secretHash) return invalid;
   if (options.partnerId !== undefined && record.partner.id !== options.partnerId) return invalid;
 
   const scopesOf = (r: KeyAuthRecord) => {
@@ -188,7 +207,8 @@ async function admit(
   let verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
   if (verdict.outcome === "stale" && !fresh) {
     record = await freshKeyRecord(env, keyId);
-    if (!record || !identifies(record)) return invalid;
+    secretHash = record && (await identify(record));
+    if (!record || !secretHash) return invalid;
     scopes = scopesOf(record);
     verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
   }
@@ -200,7 +220,7 @@ async function admit(
   }
   if (verdict.outcome === "unknown") return invalid;
   if (verdict.outcome === "ok") {
-    return { ok: true, auth: record, scopes, ratelimit: verdict.ratelimit, credits: verdict.credits };
+    return { ok: true, auth: record, scopes, ratelimit: verdict.ratelimit, credits: verdict.credits, secretHash };
   }
   return { ok: false, reason: verdict.outcome, auth: record, ratelimit: verdict.ratelimit, credits: verdict.credits };
 }

@@ -58,10 +58,15 @@ export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<Cac
   return { record: await freshKeyRecord(env, keyId), fresh: true };
 }
 
-/** Reads the record from D1 and refreshes both cache layers with it. */
-export async function freshKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
+/**
+ * Reads the record from D1 and refreshes both cache layers with it. Given the copy the caller
+ * already held (`known`), KV is rewritten only when D1's differs from it: a credential checked
+ * against an unchanged record then costs no write.
+ */
+export async function freshKeyRecord(env: Bindings, keyId: string, known?: KeyAuthRecord): Promise<KeyAuthRecord | null> {
   const record = await loadKeyAuthRecord(env.DB, keyId);
   remember(keyId, record);
+  if (record && known && record.key.version === known.key.version && record.partner.version === known.partner.version) return record;
   // A failed refill costs a later D1 read, never correctness: the guard catches stale copies.
   await (record
     ? env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(record))

@@ -60,9 +60,15 @@ export class SlidingWindow {
     return (first + 1) * this.bucketMs + this.windowMs;
   }
 
+  /**
+   * Seconds until a request fits again, never more than the window (DESIGN §3b): a request in the
+   * current bucket is counted for up to one bucket longer than the window, and saying so would
+   * read 61 on a 60 s window.
+   */
   resetSeconds(now: number): number {
     const freesAt = this.freesAt(now);
-    return freesAt === null ? 0 : Math.max(1, Math.ceil((freesAt - now) / 1000));
+    if (freesAt === null) return 0;
+    return Math.min(Math.ceil(this.windowMs / 1000), Math.max(1, Math.ceil((freesAt - now) / 1000)));
   }
 
   /** Admits `cost` requests at `now` if they fit; returns the bucket it wrote to when it did. */

@@ -4,8 +4,9 @@ import { base64UrlDecode, base64UrlEncode } from "./encoding";
 /** Opaque page cursor over a table's `seq`; lists run newest first, so the next page is `seq < cursor`. */
 export const encodeCursor = (seq: number) => base64UrlEncode(`s:${seq}`);
 
+/** Absent or empty (`?cursor=`) is the first page. */
 export function decodeCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return Number.MAX_SAFE_INTEGER;
+  if (cursor === undefined || cursor === "") return Number.MAX_SAFE_INTEGER;
   const match = /^s:(\d{1,15})$/.exec(base64UrlDecode(cursor) ?? "");
   if (!match) {
     throw new ApiError(400, "invalid_cursor", "The cursor is not one this API returned.", {

@@ -14,7 +14,7 @@ export interface CorsOptions {
 const DEFAULTS: Required<CorsOptions> = {
   methods: ["GET", "POST", "PATCH"],
   allowHeaders: ["Authorization", "X-API-Key", "x-APIKey", "Content-Type", "MineSkin-User-Agent"],
-  exposeHeaders: ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "X-Request-Id"],
+  exposeHeaders: ["RateLimit-Policy", "RateLimit", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "X-Request-Id"],
   maxAge: 7200,
 };
 

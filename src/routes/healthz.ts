@@ -5,6 +5,7 @@ import { json } from "../schemas/common";
 const route = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "getHealth",
   tags: ["Health"],
   summary: "Liveness: answers without touching any storage",
   responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker is up.") },

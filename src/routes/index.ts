@@ -1,6 +1,7 @@
 import type { App } from "../app";
 import { registerHealthz } from "./healthz";
 import { registerOAuth2Token } from "./oauth2_token";
+import { registerWellKnownOAuth } from "./well_known_oauth";
 import { registerFlexFactor } from "./seed_flexfactor";
 import { registerFlexslot } from "./seed_flexslot";
 import { registerMineSkin } from "./seed_mineskin";
@@ -43,6 +44,7 @@ export function registerRoutes(app: App): void {
   registerMePartner(app);
   registerAuditEventsList(app);
   registerOAuth2Token(app);
+  registerWellKnownOAuth(app);
   registerFlexslot(app);
   registerMineSkin(app);
   registerFlexFactor(app);

@@ -8,7 +8,7 @@ import { checkKey, pepperOf } from "../auth/verify-key";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../oauth/access-token";
-import { json } from "../schemas/common";
+import { json, KEY_ID_PATTERN } from "../schemas/common";
 
 const TokenResponse = z
   .object({
@@ -26,39 +26,46 @@ const OAuthError = z
   })
   .openapi("OAuth2Error");
 
+/** The token request's parameters, for both body encodings. */
+const TOKEN_REQUEST = {
+  type: "object" as const,
+  required: ["grant_type"],
+  properties: {
+    grant_type: { type: "string" as const, enum: ["client_credentials"] },
+    client_id: { type: "string" as const, pattern: KEY_ID_PATTERN, description: "The key id (`key_…`). Omit with HTTP Basic." },
+    client_secret: { type: "string" as const, maxLength: 128, description: "The full key. Omit with HTTP Basic." },
+    scope: { type: "string" as const, description: "Space-separated subset of the key's scopes; all of them when absent." },
+  },
+};
+
 const route = createRoute({
   method: "post",
   path: "/oauth2/token",
+  operationId: "issueToken",
   tags: ["OAuth2"],
   summary: "Exchange a key for an access token (OAuth 2.0 client credentials)",
   description:
-    "RFC 6749 §4.4. `client_id` is the key id, `client_secret` the full key, sent in the form body or with HTTP Basic (not both). " +
+    "RFC 6749 §4.4. `client_id` is the key id, `client_secret` the full key, sent in the body (`client_secret_post`) or with " +
+    "HTTP Basic (`client_secret_basic`), not both. The body is a form (RFC 6749) or the same fields as a JSON object. " +
+    "Each parameter at most once (a repeated one, in the body or the query, is `invalid_request`). " +
     "The token authenticates every route a key can, for its `scope`, and dies with its key: revocation refuses it on the next request.",
+  // No credential (client_secret_post: the secret is in the body) or HTTP Basic client credentials.
+  security: [{}, { oauthClientBasic: [] }],
   request: {
     body: {
       required: true,
       content: {
         // Documented, not zod-validated here: RFC 6749 §5.2 dictates the error shape, not problem+json.
-        "application/x-www-form-urlencoded": {
-          schema: {
-            type: "object",
-            required: ["grant_type"],
-            properties: {
-              grant_type: { type: "string", enum: ["client_credentials"] },
-              client_id: { type: "string" },
-              client_secret: { type: "string" },
-              scope: { type: "string", description: "Space-separated subset of the key's scopes; all of them when absent." },
-            },
-          },
-        },
+        "application/x-www-form-urlencoded": { schema: TOKEN_REQUEST },
+        "application/json": { schema: TOKEN_REQUEST },
       },
     },
   },
   responses: {
-    200: json(TokenResponse, "An access token."),
-    400: json(OAuthError, "invalid_request, unsupported_grant_type or invalid_scope."),
+    200: json(TokenResponse, "An access token (with `Cache-Control: no-store`)."),
+    400: json(OAuthError, "invalid_request (also for a repeated parameter), unsupported_grant_type or invalid_scope."),
     401: json(OAuthError, "invalid_client: unknown, wrong, revoked or expired credentials."),
-    429: json(OAuthError, "Too many requests for this key."),
+    429: json(OAuthError, "rate_limited: the key is over its rate limit, or this address failed authentication too often. See Retry-After."),
   },
 });
 
@@ -70,16 +77,23 @@ function fail(c: Context<AppEnv>, status: 400 | 401 | 429, error: OAuthErrorCode
   return c.json({ error, error_description: description }, status);
 }
 
-async function readParams(c: Context<AppEnv>): Promise<Record<string, string> | null> {
+/** Parameters, or null when unreadable; "repeated" when one comes more than once (RFC 6749 §3.1, §3.2: must not). */
+async function readParams(c: Context<AppEnv>): Promise<Record<string, string> | "repeated" | null> {
   const type = c.req.header("content-type") ?? "";
+  const query = new URL(c.req.url).searchParams;
+  const queryNames = [...query.keys()];
+  if (new Set(queryNames).size !== queryNames.length) return "repeated";
   try {
     if (/^application\/x-www-form-urlencoded/i.test(type)) {
-      const form = await c.req.parseBody();
-      return Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === "string"));
+      const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+      const names = [...form.keys()];
+      if (new Set(names).size !== names.length || names.some((name) => query.has(name))) return "repeated";
+      return Object.fromEntries(form);
     }
     if (/^application\/json/i.test(type)) {
       const json = await c.req.json();
       if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
+      if (Object.keys(json).some((name) => query.has(name))) return "repeated";
       return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === "string"));
     }
   } catch {
@@ -101,8 +115,13 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-export const registerOAuth2Token = (app: App) =>
-  app.openapi(route, async (c) => {
+export const registerOAuth2Token = (app: App) => {
+  app.openAPIRegistry.registerComponent("securitySchemes", "oauthClientBasic", {
+    type: "http",
+    scheme: "basic",
+    description: "OAuth 2.0 client_secret_basic: the key id as user name, the full key as password (each form-urlencoded).",
+  });
+  return app.openapi(route, async (c) => {
     const ip = c.req.header("cf-connecting-ip");
     const throttle = failureThrottle(c.env);
     const wait = ip ? throttle.retryAfter(ip) : 0;
@@ -111,7 +130,8 @@ export const registerOAuth2Token = (app: App) =>
       return fail(c, 429, "rate_limited", "Too many failed authentications from this address.");
     }
     const params = await readParams(c);
-    if (!params) return fail(c, 400, "invalid_request", "Send an application/x-www-form-urlencoded body.");
+    if (params === "repeated") return fail(c, 400, "invalid_request", "A parameter was sent more than once.");
+    if (!params) return fail(c, 400, "invalid_request", "Send an application/x-www-form-urlencoded (or JSON) body.");
     const basic = basicCredentials(c.req.header("authorization"));
     if (basic === null) return fail(c, 401, "invalid_client", "Malformed HTTP Basic credentials.", true);
     if (basic && (params.client_id !== undefined || params.client_secret !== undefined)) {
@@ -139,8 +159,9 @@ export const registerOAuth2Token = (app: App) =>
     if (missingScopes(requested, result.scopes).length > 0) {
       return fail(c, 400, "invalid_scope", "The requested scope exceeds the key's scopes.");
     }
-    const { token } = await issueAccessToken(pepperOf(c.env), clientId, [...new Set(requested)]);
+    const { token } = await issueAccessToken(pepperOf(c.env), clientId, result.secretHash, [...new Set(requested)]);
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
     return c.json({ access_token: token, token_type: "Bearer" as const, expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: requested.join(" ") }, 200);
   });
+};

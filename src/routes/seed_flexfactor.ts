@@ -86,6 +86,7 @@ const MAX_LISTED = 1000;
 const route = createRoute({
   method: "get",
   path: "/v1/api-keys/{id}",
+  operationId: "getFlexFactorApiKey",
   tags: ["FlexFactor"],
   summary: "List an account's API keys ({mid}) or get one API key ({id})",
   description:
@@ -93,7 +94,14 @@ const route = createRoute({
     "that key. Authenticate with a token from /oauth2/token (or the key itself). Publishable keys cannot read key metadata.",
   security: keyOnly,
   middleware: [errorEnvelope(flexFactorError), authenticate({ accept: "key" })] as const,
-  request: { params: z.object({ id: z.string().max(64).openapi({ description: "A key id, or the account id (mid)" }) }) },
+  request: {
+    params: z.object({
+      id: z.string().max(64).openapi({
+        description: "A key id, or the account id (mid: the partner id). Anything else is 400 with the documented FAILED body.",
+        pattern: "^(key_[0-9A-Za-z]{16}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$",
+      }),
+    }),
+  },
   responses: {
     200: {
       description: "The account's keys, or one key.",

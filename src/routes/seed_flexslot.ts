@@ -46,6 +46,7 @@ export function serializeFlexslotPartner({ key, partner }: KeyAuthRecord): z.inf
 const route = createRoute({
   method: "get",
   path: "/api/public/v1/me/partner",
+  operationId: "getFlexslotPartner",
   tags: ["flexslot"],
   summary: "Read the calling user's partner row",
   description:

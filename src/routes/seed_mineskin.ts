@@ -78,6 +78,7 @@ const requireUserAgent: MiddlewareHandler<AppEnv> = async function requireUserAg
 const route = createRoute({
   method: "get",
   path: "/v2/me/apikey",
+  operationId: "getMineSkinApiKey",
   tags: ["MineSkin"],
   summary: "Get the current API key",
   description: "MineSkin's shape. Requires `User-Agent` or `MineSkin-User-Agent`.",

@@ -12,6 +12,7 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "get",
   path: "/v1/partners/{partner_id}/audit-events",
+  operationId: "listAuditEvents",
   tags: ["Audit"],
   summary: "A partner's audit trail, newest first",
   security: operatorOrKey,

@@ -2,15 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
 import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, serializeKey } from "../schemas/api-key";
-import { errorResponses, json } from "../schemas/common";
+import { errorResponses, json, KeyId } from "../schemas/common";
 import { visibleKey } from "./access";
 import { operatorOrKey } from "./security";
 
-export const KeyParams = z.object({ key_id: z.string().max(64).openapi({ example: "key_3hT9kQ2mZx7LpW4a" }) });
+export const KeyParams = z.object({ key_id: KeyId });
 
 const route = createRoute({
   method: "get",
   path: "/v1/keys/{key_id}",
+  operationId: "getKey",
   tags: ["Keys"],
   summary: "Read an API key",
   description:

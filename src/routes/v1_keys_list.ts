@@ -13,6 +13,7 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "get",
   path: "/v1/partners/{partner_id}/keys",
+  operationId: "listKeys",
   tags: ["Keys"],
   summary: "List a partner's API keys, newest first",
   security: operatorOrKey,

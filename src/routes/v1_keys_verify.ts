@@ -4,16 +4,16 @@ import { authenticate, requireScope } from "../auth/authenticate";
 import { checkAccessToken, checkKey } from "../auth/verify-key";
 import { looksLikeAccessToken } from "../oauth/access-token";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
-import { errorResponses, json, jsonBody, ScopeList } from "../schemas/common";
+import { errorResponses, json, jsonBody, ScopeList, Text } from "../schemas/common";
 import { operatorOrKey } from "./security";
 
 const VerifyRequest = z
   .strictObject({
-    key: z.string().min(1).max(2048).openapi({ description: "The key (or access token) your backend received." }),
+    key: Text(2048, { min: 1 }).openapi({ description: "The key (or access token) your backend received." }),
     required_scopes: ScopeList.optional(),
-    origin: z.string().max(2048).optional().openapi({ description: "The request's Origin header, exactly as received." }),
-    ip: z.string().max(64).optional().openapi({ description: "The client's CF-Connecting-IP." }),
-    user_agent: z.string().max(1024).optional(),
+    origin: Text(2048).optional().openapi({ description: "The request's Origin header, exactly as received." }),
+    ip: Text(64).optional().openapi({ description: "The client's CF-Connecting-IP." }),
+    user_agent: Text(1024).optional().openapi({ description: "The request's User-Agent (or MineSkin-User-Agent), as received." }),
     cost: z.number().int().min(0).max(1_000_000).default(1).openapi({ description: "Rate-limit units and credits to spend." }),
   })
   .openapi("VerifyRequest");
@@ -36,6 +36,7 @@ const VerifyResponse = z
 const route = createRoute({
   method: "post",
   path: "/v1/keys/verify",
+  operationId: "verifyKey",
   tags: ["Keys"],
   summary: "Verify a key for your backend",
   description:

@@ -9,6 +9,7 @@ import { callingKey } from "./v1_me_partner";
 const route = createRoute({
   method: "get",
   path: "/v1/me/key",
+  operationId: "getMyKey",
   tags: ["Introspection"],
   summary: "The calling API key",
   description: "Any valid key may call this, whatever its scopes. Scopes are those the key can actually use.",

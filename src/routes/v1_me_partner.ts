@@ -19,6 +19,7 @@ export function callingKey(c: Context<AppEnv>): KeyAuthRecord {
 const route = createRoute({
   method: "get",
   path: "/v1/me/partner",
+  operationId: "getMyPartner",
   tags: ["Introspection"],
   summary: "The calling key's partner",
   security: keyOnly,

@@ -1,16 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate } from "../auth/authenticate";
-import { errorResponses, json } from "../schemas/common";
+import { errorResponses, json, PartnerId } from "../schemas/common";
 import { PartnerSchema, serializePartner } from "../schemas/partner";
 import { visiblePartner } from "./access";
 import { operatorOnly } from "./security";
 
-export const PartnerParams = z.object({ partner_id: z.string().max(64) });
+export const PartnerParams = z.object({ partner_id: PartnerId });
 
 const route = createRoute({
   method: "get",
   path: "/v1/partners/{partner_id}",
+  operationId: "getPartner",
   tags: ["Partners"],
   summary: "Read a partner",
   security: operatorOnly,

@@ -10,6 +10,7 @@ import { operatorOnly } from "./security";
 const route = createRoute({
   method: "get",
   path: "/v1/partners",
+  operationId: "listPartners",
   tags: ["Partners"],
   summary: "List partners, newest first",
   security: operatorOnly,

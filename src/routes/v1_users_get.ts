@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
-import { errorResponses, json } from "../schemas/common";
+import { errorResponses, json, UserId } from "../schemas/common";
 import { serializeUser, UserSchema } from "../schemas/user";
 import { visibleUser } from "./access";
 import { operatorOrKey } from "./security";
@@ -9,11 +9,12 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "get",
   path: "/v1/users/{user_id}",
+  operationId: "getUser",
   tags: ["Users"],
   summary: "Read a user",
   security: operatorOrKey,
   middleware: [authenticate()] as const,
-  request: { params: z.object({ user_id: z.string().max(64) }) },
+  request: { params: z.object({ user_id: UserId }) },
   responses: { 200: json(UserSchema, "The user."), ...errorResponses },
 });
 

@@ -12,6 +12,7 @@ import { operatorOrKey } from "./security";
 const route = createRoute({
   method: "get",
   path: "/v1/partners/{partner_id}/users",
+  operationId: "listUsers",
   tags: ["Users"],
   summary: "List a partner's users, newest first",
   security: operatorOrKey,

@@ -6,7 +6,7 @@ import { fullName } from "./user";
 import { isProductName } from "../guards/agent";
 import { canonicalIpEntry } from "../guards/ip";
 import { KEY_TYPES } from "../keys/format";
-import { canonicalList, OriginList, ResourceList, ScopeList, Timestamp } from "./common";
+import { canonicalList, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp, UserId } from "./common";
 
 export const KeyTypeSchema = z.enum(KEY_TYPES);
 export const KeyStatusSchema = z.enum(["active", "revoked", "expired"]);
@@ -47,32 +47,79 @@ export const KeyWithSecretSchema = z
   })
   .openapi("ApiKeyWithSecret");
 
-const IpList = canonicalList(canonicalIpEntry, 64, "Must be an IPv4/IPv6 address or CIDR").openapi({
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+
+/**
+ * IPv4 networks as the server takes them, host bits zero, as one pattern: per prefix length, the
+ * octets inside the prefix are free, the one it cuts holds only multiples of its block size, the
+ * rest are 0. (A pattern can say it exactly, so fuzzers never send `10.0.0.1/8`, which is refused.)
+ */
+function ipv4NetworkPattern(): string {
+  const alternatives: string[] = [];
+  for (let prefix = 0; prefix <= 32; prefix++) {
+    const octets: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const bits = Math.min(8, Math.max(0, prefix - 8 * i));
+      if (bits === 8) octets.push(OCTET);
+      else if (bits === 0) octets.push("0");
+      else octets.push(`(${Array.from({ length: 1 << bits }, (_, k) => k << (8 - bits)).join("|")})`);
+    }
+    alternatives.push(`${octets.join("\\.")}/${prefix}`);
+  }
+  return `^(${alternatives.join("|")})$`;
+}
+
+// IPv6 networks: those cut at a 16-bit group boundary are stated exactly; any other prefix length
+// is accepted too when its host bits are zero (a rule no compact pattern states).
+const IPV6_GROUP_NETWORK = `^(::/0|${[1, 2, 3, 4, 5, 6, 7].map((n) => `([0-9A-Fa-f]{1,4}:){${n}}:/${16 * n}`).join("|")})$`;
+
+const IpList = canonicalList(canonicalIpEntry, 64, "Must be an IPv4/IPv6 address or CIDR", {
+  description:
+    "An IPv4 or IPv6 address, or a network in CIDR notation with its host bits zero (e.g. 10.0.0.0/8, 2001:db8::/32). " +
+    "Dotted-decimal IPv4 only; no zone ids.",
+  anyOf: [
+    { format: "ipv4", pattern: `^${OCTET}(\\.${OCTET}){3}$` },
+    { format: "ipv6", pattern: "^[0-9A-Fa-f:.]+$" },
+    { pattern: ipv4NetworkPattern() },
+    { pattern: IPV6_GROUP_NETWORK },
+  ],
+}).openapi({
   example: ["172.16.0.0/12", "127.0.0.1"],
 });
 
 const AgentList = z
-  .array(z.string().min(1).max(64).refine(isProductName, "Must be a User-Agent product name such as MyApp"))
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isProductName, "Must be a User-Agent product name such as MyApp")
+      .openapi({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", example: "ExampleApp" }),
+  )
   .max(100);
 
 /** `expires_at` accepts a date-time or a date (`yyyy-mm-dd`, midnight UTC); either must lie in the future. */
 const ExpiresAt = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .union([
+    // RFC 3339 as the server reads it: upper-case T and Z, seconds 00-59.
+    z.iso.datetime({ offset: true }).openapi({ pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$" }),
+    z.iso.date(),
+  ])
   .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString())
   .refine((iso) => Date.parse(iso) > Date.now(), "expires_at must be in the future")
-  .openapi({ example: "2027-06-05T00:00:00Z" });
+  .openapi({ example: "2027-06-05T00:00:00Z", description: "A date-time, or a date (midnight UTC). Must lie in the future." });
 
 const Credits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const mutableKeyFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(1000).nullable(),
+  name: Text(200, { min: 1, trim: true }),
+  description: Text(1000).nullable(),
   scopes: ScopeList,
   resources: ResourceList,
   allowed_origins: OriginList,
   allowed_ips: IpList,
   allowed_agents: AgentList,
-  rate_limit_tier: z.string().min(1).max(32).nullable(),
+  rate_limit_tier: TierName.nullable(),
   expires_at: ExpiresAt.nullable(),
   credits_remaining: Credits.nullable(),
 };
@@ -82,7 +129,7 @@ export const KeyCreateSchema = z
     ...mutableKeyFields,
     description: mutableKeyFields.description.optional(),
     type: KeyTypeSchema,
-    user_id: z.string().max(64).nullable().optional(),
+    user_id: UserId.nullable().optional().openapi({ description: "A user of the same partner." }),
     scopes: ScopeList.optional(),
     resources: ResourceList.optional(),
     allowed_origins: OriginList.optional(),
@@ -92,7 +139,16 @@ export const KeyCreateSchema = z
     expires_at: mutableKeyFields.expires_at.optional(),
     credits_remaining: mutableKeyFields.credits_remaining.optional(),
   })
-  .openapi("ApiKeyCreate");
+  .openapi("ApiKeyCreate", {
+    // Publishable keys live in browsers: no management scopes (keys:*, users:*, audit:read), 400 otherwise.
+    allOf: [
+      {
+        if: { properties: { type: { const: "publishable" } }, required: ["type"] },
+        then: { properties: { scopes: { items: { not: { pattern: "^(keys|users):|^audit:read$" } } } } },
+        // JSON Schema 2020-12 if/then (OpenAPI 3.1), which the metadata type, from OpenAPI 3.0, does not know.
+      } as never,
+    ],
+  });
 
 export const KeyPatchSchema = z.strictObject(mutableKeyFields).partial().openapi("ApiKeyPatch");
 
@@ -112,14 +168,16 @@ export const RotateSchema = z
 export const KEY_EXPANSIONS = ["actors", "user"] as const;
 export type KeyExpansion = (typeof KEY_EXPANSIONS)[number];
 
+/** Every value the server takes, and only those: each expansion at most once, in either order. */
+export const EXPAND_VALUES = ["actors", "user", "actors,user", "user,actors"] as const;
+
 export const ExpandQuery = z
-  .string()
-  .max(100)
-  .regex(/^(actors|user)(,(actors|user))*$/, "A comma-separated list of: actors, user")
+  .enum(EXPAND_VALUES, { error: "One of: actors, user, actors,user" })
   .transform((v) => new Set(v.split(",") as KeyExpansion[]))
   .optional()
   .openapi({
     type: "string",
+    enum: [...EXPAND_VALUES],
     example: "actors,user",
     description: "`actors` adds created_by_name and revoked_by_name; `user` adds the key's user {id, name, role, kind} (Partoo).",
   });

@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Partner } from "../db/partners";
-import { OriginList, ResourceList, ScopeList, Timestamp } from "./common";
+import { Email, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp } from "./common";
 
 export const PartnerStatus = z.enum(["active", "suspended", "revoked"]);
-const Tier = z.string().min(1).max(32).openapi({ example: "standard" });
 
 export const PartnerSchema = z
   .object({
@@ -24,10 +23,13 @@ export const PartnerSchema = z
 
 const partnerFields = {
   slug: z.string().min(1).max(64).regex(/^[-a-zA-Z0-9_]+$/, "Slugs are letters, digits, _ and -"),
-  name: z.string().trim().min(1).max(200),
-  contact_email: z.email().max(254),
-  website_url: z.url({ protocol: /^https?$/ }).max(2048),
-  rate_limit_tier: Tier,
+  name: Text(200, { min: 1, trim: true }),
+  contact_email: Email,
+  website_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .openapi({ pattern: "^[Hh][Tt][Tt][Pp][Ss]?://", example: "https://partner.example.com" }),
+  rate_limit_tier: TierName,
   scopes: ScopeList,
   resources: ResourceList,
   allowed_origins: OriginList,
@@ -36,7 +38,7 @@ const partnerFields = {
 export const PartnerCreateSchema = z
   .strictObject({
     ...partnerFields,
-    rate_limit_tier: Tier.optional(),
+    rate_limit_tier: TierName.optional(),
     scopes: ScopeList.optional(),
     resources: ResourceList.optional(),
     allowed_origins: OriginList.optional(),
@@ -49,7 +51,7 @@ export const PartnerPatchSchema = z
     contact_email: partnerFields.contact_email,
     website_url: partnerFields.website_url,
     status: PartnerStatus,
-    rate_limit_tier: Tier,
+    rate_limit_tier: TierName,
     scopes: ScopeList,
     resources: ResourceList,
     allowed_origins: OriginList,

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { User } from "../db/users";
-import { ScopeList, Timestamp } from "./common";
+import { Email, ScopeList, Text, Timestamp } from "./common";
 
 export const UserSchema = z
   .object({
@@ -20,9 +20,9 @@ export const UserSchema = z
 
 export const UserCreateSchema = z
   .strictObject({
-    first_name: z.string().trim().min(1).max(100),
-    last_name: z.string().trim().max(100),
-    email: z.email().max(254),
+    first_name: Text(100, { min: 1, trim: true }),
+    last_name: Text(100, { trim: true }),
+    email: Email,
     role: z
       .string()
       .min(1)

@@ -126,8 +126,12 @@ describe("authority containment (DESIGN §3a)", () => {
         }
 
         const keys = (await call(`/v1/partners/${partner.id}/keys?limit=100`)).body.data as Key[];
-        const untouched = keys.find((k) => k.id === sibling.api_key.id)!;
-        expect(untouched).toMatchObject({ status: "active", secret_rotated_at: null, updated_at: sibling.api_key.updated_at });
+        // The sibling's secret and fences are never touched; revoking it needs every scope it holds.
+        const { status, revoked_at, revoked_by, updated_at, ...untouched } = keys.find((k) => k.id === sibling.api_key.id)!;
+        const { status: s0, revoked_at: r0, revoked_by: b0, updated_at: u0, ...before } = sibling.api_key;
+        expect({ ...untouched, last_used_at: null }).toEqual({ ...before, last_used_at: null });
+        if (status === "revoked") expect(SCOPES.every((s) => rootKey.scopes.includes(s))).toBe(true);
+        else expect(updated_at).toBe(u0);
         for (const key of keys) if (key.id !== sibling.api_key.id) assertWithinRoot(key, rootKey, partner, key.id === rootKey.id);
       }),
       { numRuns: 25 },

@@ -12,7 +12,7 @@ const TEMPLATES = [
   "/healthz", "/openapi.json", "/docs", "/v1/partners", "/v1/partners/{p}", "/v1/partners/{p}/users", "/v1/partners/{p}/keys",
   "/v1/partners/{p}/audit-events", "/v1/users/{u}", "/v1/keys/{k}", "/v1/keys/{k}/rotate", "/v1/keys/{k}/revoke", "/v1/keys/verify",
   "/v1/me/key", "/v1/me/partner", "/oauth2/token", "/api/public/v1/me/partner", "/v2/me/apikey", "/v1/api-keys/{p}", "/v1/api-keys/{k}",
-  "/{x}", "/v1/{x}", "/v1/keys/{x}/{x}",
+  "/.well-known/oauth-authorization-server", "/{x}", "/v1/{x}", "/v1/keys/{x}/{x}",
 ];
 const OWN_BODIES = /^\/(oauth2\/token|api\/public\/|v2\/|v1\/api-keys\/)/;
 
@@ -125,5 +125,93 @@ describe("fuzz: malformed requests across every route and credential", () => {
     const summary = [...seen.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ");
     process.stderr.write(`fuzz: ${seen.requests} requests, statuses ${summary}\n`);
     expect(seen.requests).toBeGreaterThanOrEqual(RUNS);
+  }, 600_000);
+});
+
+/**
+ * Schema-driven: requests generated from /openapi.json itself, as a fuzzer or a generated client
+ * would send them. Whatever the document allows, the server must accept; it may still refuse on
+ * grounds no schema can state: who is asking (401/403), what exists or is visible (404), the
+ * objects' current state (409), rate limits (429). Path ids and `user_id` come from existing
+ * objects (as a fuzzer's links would give them); a `cursor` is omitted or empty, since a
+ * non-empty one is opaque server state.
+ */
+const SAMPLES_PER_OPERATION = 25;
+
+describe("fuzz: requests generated from the OpenAPI document", () => {
+  it(`are accepted whenever the document allows them (${SAMPLES_PER_OPERATION} per operation)`, async () => {
+    const { SchemaArbitraries } = await import("./from-schema");
+    const doc = (await call("/openapi.json", { auth: null })).body;
+    const arbs = new SchemaArbitraries(doc);
+    const partner = await createPartner({ scopes: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"] });
+    const victim = await createPartner();
+    const user = await createUser(partner.id);
+    const caller = await createKey(partner.id, { scopes: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"] });
+    const tally = { accepted: 0, refusedBySchemaRules: 0, excluded: 0 };
+    const refusals: string[] = [];
+
+    for (const [template, ops] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        const samples = fc.sample(
+          fc.record({
+            params: fc.record(
+              Object.fromEntries(
+                (op.parameters ?? [])
+                  .filter((p: any) => p.in !== "path" && p.name !== "cursor")
+                  .map((p: any) => [p.name, p.required ? arbs.of(p.schema, p.name) : fc.option(arbs.of(p.schema, p.name), { nil: undefined })]),
+              ),
+            ),
+            cursor: fc.option(fc.constant(""), { nil: undefined }),
+            body: (() => {
+              const rb = op.requestBody ? arbs.resolve(op.requestBody) : undefined;
+              const media = rb?.content?.["application/json"] ?? rb?.content?.["application/x-www-form-urlencoded"];
+              return media ? arbs.of(media.schema) : fc.constant(undefined);
+            })(),
+          }),
+          SAMPLES_PER_OPERATION,
+        );
+        for (const sample of samples) {
+          // Path ids: real objects. A mutated key is a fresh one, so samples do not revoke each other's.
+          const fresh = method !== "get" && template.includes("{key_id}") ? (await createKey(partner.id)).api_key.id : caller.api_key.id;
+          const ids: Record<string, string> = {
+            partner_id: method === "patch" ? victim.id : partner.id,
+            key_id: fresh,
+            user_id: user.id,
+            id: samples.indexOf(sample) % 2 ? partner.id : caller.api_key.id,
+          };
+          const path = template.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!);
+          const query = new URLSearchParams();
+          const headers: Record<string, string> = {};
+          for (const p of op.parameters ?? []) {
+            const value = sample.params[p.name];
+            if (value === undefined) continue;
+            if (p.in === "query") query.set(p.name, String(value));
+            if (p.in === "header") headers[p.name] = String(value).replace(/[^\x20-\x7e]/g, "x").trim() || "ExampleApp";
+          }
+          if (sample.cursor !== undefined && (op.parameters ?? []).some((p: any) => p.name === "cursor")) query.set("cursor", "");
+          let body = sample.body as any;
+          if (body && typeof body === "object" && typeof body.user_id === "string") body.user_id = user.id;
+          const security: object[] = op.security ?? [];
+          const auth = security.some((s) => "operator" in s) ? ADMIN : security.some((s) => "apiKey" in s) ? caller.key : null;
+          if (op.requestBody && arbs.resolve(op.requestBody).content["application/x-www-form-urlencoded"]) {
+            headers["content-type"] = "application/x-www-form-urlencoded";
+            body = new URLSearchParams(body as Record<string, string>).toString();
+          }
+          const res = await call(`${path}${query.size ? `?${query}` : ""}`, { method: method.toUpperCase(), auth, body, headers });
+          if (res.status < 300) tally.accepted++;
+          else if ([401, 403, 404, 409, 429].includes(res.status)) tally.excluded++;
+          else {
+            tally.refusedBySchemaRules++;
+            refusals.push(`${op.operationId} ${res.status} ${res.text.slice(0, 300)} ← ${JSON.stringify(sample).slice(0, 400)}`);
+          }
+        }
+      }
+    }
+    const total = tally.accepted + tally.refusedBySchemaRules + tally.excluded;
+    process.stderr.write(
+      `schema fuzz: ${total} requests, ${tally.accepted} accepted, ${tally.refusedBySchemaRules} refused although the document allows them, ${tally.excluded} refused for who/what/state\n`,
+    );
+    for (const r of refusals) process.stderr.write(`REFUSED ${r}\n`);
+    expect(refusals).toEqual([]);
   }, 600_000);
 });

@@ -7,7 +7,7 @@ interface Case {
   method: string;
   path: (a: World) => string;
   body?: (a: World) => unknown;
-  /** 404 for partner objects; 401 for operator-only routes. */
+  /** 404 for partner objects; 403 operator_only for operator-only routes (a valid key in the wrong place). */
   expect: number;
 }
 
@@ -21,10 +21,10 @@ interface World {
 }
 
 const CASES: Case[] = [
-  { method: "GET", path: () => "/v1/partners", expect: 401 },
-  { method: "POST", path: () => "/v1/partners", body: () => ({ slug: "stolen", name: "x", contact_email: "a@b.example", website_url: "https://b.example" }), expect: 401 },
-  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}`, expect: 401 },
-  { method: "PATCH", path: (w) => `/v1/partners/${w.partnerA}`, body: () => ({ status: "suspended" }), expect: 401 },
+  { method: "GET", path: () => "/v1/partners", expect: 403 },
+  { method: "POST", path: () => "/v1/partners", body: () => ({ slug: "stolen", name: "x", contact_email: "a@b.example", website_url: "https://b.example" }), expect: 403 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}`, expect: 403 },
+  { method: "PATCH", path: (w) => `/v1/partners/${w.partnerA}`, body: () => ({ status: "suspended" }), expect: 403 },
   { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/users`, body: () => ({ first_name: "a", last_name: "b", email: "e@x.example", role: "R" }), expect: 404 },
   { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/users`, expect: 404 },
   { method: "GET", path: (w) => `/v1/users/${w.userA}`, expect: 404 },
@@ -61,10 +61,21 @@ describe("tenant isolation", () => {
       it(`${c.method} ${c.path({ partnerA: "{A}", userA: "{userA}", keyA: "", keyIdA: "{keyA}", keyB: "", tokenB: "" })} with B's ${credential} → ${c.expect}`, async () => {
         const res = await call(c.path(w), { method: c.method, auth: credential === "key" ? w.keyB : w.tokenB, body: c.body?.(w) });
         expect(res.status).toBe(c.expect);
+        // FlexFactor's seed routes answer in their own documented error envelope.
+        if (!c.path(w).startsWith("/v1/api-keys/")) expect(res.body.code).toBe(c.expect === 403 ? "operator_only" : "not_found");
         expect(res.text).not.toContain(w.keyIdA.slice(4) + "\"");
       });
     }
   }
+
+  it("the public OAuth metadata is the same for everyone and names none of a partner's own scopes", async () => {
+    const anonymous = await call("/.well-known/oauth-authorization-server", { auth: null });
+    const asB = await call("/.well-known/oauth-authorization-server", { auth: w.keyB });
+    expect(asB.status).toBe(200);
+    expect(asB.body).toEqual(anonymous.body);
+    // Partners made by createPartner() hold the free-form scope "charges:read" by default; it is not advertised.
+    expect(anonymous.text).not.toContain("charges:read");
+  });
 
   it("B cannot verify A's key: it is invalid_api_key to B, and uncounted", async () => {
     const res = await call("/v1/keys/verify", { auth: w.keyB, body: { key: w.keyA } });

@@ -3,7 +3,7 @@ import { mintKey } from "../../src/keys/crypto";
 import { call, partnerWithKey } from "../helpers";
 
 describe("failed-authentication throttle", () => {
-  it("answers 429 with Retry-After once an address has failed 20 times, before any storage call", async () => {
+  it("answers an address's failures with 429 and Retry-After once it has failed 20 times, with no storage call", async () => {
     const ip = "203.0.113.77";
     const forged = (await mintKey("attacker", "kw", "secret")).full;
     for (let i = 0; i < 20; i++) expect((await call("/v1/me/key", { auth: forged, headers: { "cf-connecting-ip": ip } })).status).toBe(401);
@@ -12,9 +12,23 @@ describe("failed-authentication throttle", () => {
     expect(blocked.body.code).toBe("too_many_failed_attempts");
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(blocked.headers.get("server-timing")).toMatch(/^total;/);
-    // Even a good key from that address waits: the address is what is throttled.
+  });
+
+  it("never refuses a valid key or the operator token, whatever their address did (a shared NAT)", async () => {
+    const ip = "203.0.113.79";
     const { key } = await partnerWithKey();
-    expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": ip } })).status).toBe(429);
+    for (let i = 0; i < 25; i++) await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": ip } });
+    expect((await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": ip } })).status).toBe(429);
+    expect((await call("/v1/me/key", { auth: key, headers: { "cf-connecting-ip": ip } })).status).toBe(200);
+    expect((await call("/v1/partners", { headers: { "cf-connecting-ip": ip } })).status).toBe(200);
+  });
+
+  it("counts IPv6 clients per /64: a fresh address in the same /64 is throttled, the next /64 is not", async () => {
+    for (let i = 0; i < 20; i++) await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": `2001:db8:7:1::${i + 1}` } });
+    const fresh = await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": "2001:db8:7:1:ffff:1:2:3" } });
+    expect([fresh.status, fresh.body.code]).toEqual([429, "too_many_failed_attempts"]);
+    const neighbour = await call("/v1/me/key", { auth: "kw_sk_bad", headers: { "cf-connecting-ip": "2001:db8:7:2::1" } });
+    expect([neighbour.status, neighbour.body.code]).toEqual([401, "invalid_api_key"]);
   });
 
   it("counts wrong admin tokens and OAuth2 client failures too", async () => {

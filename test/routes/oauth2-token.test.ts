@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { issueAccessToken, readAccessToken } from "../../src/oauth/access-token";
-import { call, partnerWithKey, sleep, tamper } from "../helpers";
+import { call, env, partnerWithKey, sleep, tamper } from "../helpers";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -49,23 +49,53 @@ describe("POST /oauth2/token", () => {
     expect(res.body.code).toBe("invalid_api_key");
   });
 
-  it("is retired by a rotation without grace, and kept through a grace period", async () => {
+  const mint = async (keyId: string, secret: string) =>
+    (await token({ grant_type: "client_credentials", client_id: keyId, client_secret: secret })).body.access_token as string;
+  const rotate = async (keyId: string, grace: number) =>
+    (await call(`/v1/keys/${keyId}/rotate`, { body: { grace_period_seconds: grace } })).body.key as string;
+  const status = async (t: string) => (await call("/v1/me/key", { auth: t })).status;
+
+  it("is refused the moment a rotation without grace retires its secret, in the same second it was minted", async () => {
     const { key, apiKey } = await partnerWithKey();
-    const old = (await token({ grant_type: "client_credentials", client_id: apiKey.id, client_secret: key })).body.access_token;
-    await sleep(1100);
-    const rotated = (await call(`/v1/keys/${apiKey.id}/rotate`, { body: { grace_period_seconds: 3600 } })).body.key;
-    expect((await call("/v1/me/key", { auth: old })).status).toBe(200);
-    await call(`/v1/keys/${apiKey.id}/rotate`, { method: "POST" });
-    expect((await call("/v1/me/key", { auth: old })).status).toBe(401);
-    expect(rotated).toBeTruthy();
+    const t = await mint(apiKey.id, key);
+    expect(await status(t)).toBe(200);
+    const next = await rotate(apiKey.id, 0);
+    expect(await status(t)).toBe(401);
+    expect(await status(await mint(apiKey.id, next))).toBe(200);
+  });
+
+  it("lives through a grace period, and a second rotation does not bring a retired secret's tokens back", async () => {
+    const { key, apiKey } = await partnerWithKey();
+    const first = await mint(apiKey.id, key);
+    const second = await rotate(apiKey.id, 3600);
+    expect(await status(first)).toBe(200);
+    const fromSecond = await mint(apiKey.id, second);
+    // The second rotation keeps the second secret in grace and retires the first for good.
+    await rotate(apiKey.id, 3600);
+    expect(await status(first)).toBe(401);
+    expect(await status(fromSecond)).toBe(200);
+  });
+
+  it("minted with the old secret during a grace period, dies when that grace period ends", async () => {
+    const { key, apiKey } = await partnerWithKey();
+    await rotate(apiKey.id, 1);
+    const fromOld = await mint(apiKey.id, key);
+    expect(await status(fromOld)).toBe(200);
+    // Waiting is the behaviour under test here: the grace period ends by the clock.
+    const graceEnds = Date.parse((await call(`/v1/keys/${apiKey.id}`)).body.secret_rotated_at) + 1000;
+    await sleep(Math.max(0, graceEnds - Date.now()) + 50);
+    expect(await status(fromOld)).toBe(401);
   });
 
   it("refuses an expired or foreign-signed token", async () => {
     const { apiKey } = await partnerWithKey();
-    const expired = (await issueAccessToken("test-pepper", apiKey.id, [], Date.now() - 3600_000, 60)).token;
-    expect((await call("/v1/me/key", { auth: expired })).status).toBe(401);
-    const forged = (await issueAccessToken("other-pepper", apiKey.id, [])).token;
-    expect((await call("/v1/me/key", { auth: forged })).status).toBe(401);
+    const { secret_hash } = (await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(apiKey.id).first<{ secret_hash: string }>())!;
+    const live = (await issueAccessToken("test-pepper", apiKey.id, secret_hash, [])).token;
+    expect(await status(live)).toBe(200);
+    const expired = (await issueAccessToken("test-pepper", apiKey.id, secret_hash, [], Date.now() - 3600_000, 60)).token;
+    expect(await status(expired)).toBe(401);
+    const forged = (await issueAccessToken("other-pepper", apiKey.id, secret_hash, [])).token;
+    expect(await status(forged)).toBe(401);
   });
 
   it("answers RFC 6749 §5.2 errors", async () => {
@@ -90,6 +120,51 @@ describe("POST /oauth2/token", () => {
     const notForm = await call("/oauth2/token", { auth: null, body: "grant_type", headers: { "content-type": "text/plain" } });
     expect(notForm.status).toBe(400);
     expect(notForm.body.error).toBe("invalid_request");
+  });
+
+  it("accepts the same parameters as a JSON body, with body or Basic credentials", async () => {
+    const { key, apiKey } = await partnerWithKey({ scopes: ["charges:read", "keys:read"] });
+    const json = await call("/oauth2/token", { auth: null, body: { grant_type: "client_credentials", client_id: apiKey.id, client_secret: key, scope: "keys:read" } });
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ token_type: "Bearer", scope: "keys:read" });
+    const viaBasic = await call("/oauth2/token", { auth: null, body: { grant_type: "client_credentials" }, headers: basic(apiKey.id, key) });
+    expect(viaBasic.status).toBe(200);
+  });
+
+  it("refuses a repeated parameter with invalid_request (RFC 6749 §3.2), in the body, the query or across both", async () => {
+    const { key, apiKey } = await partnerWithKey();
+    const good = `grant_type=client_credentials&client_id=${apiKey.id}&client_secret=${key}`;
+    const cases: [string, string][] = [
+      ["", `${good}&client_id=${apiKey.id}`],
+      ["", `grant_type=client_credentials&${good}`],
+      ["", `${good}&scope=a&scope=a`],
+      [`?client_id=${apiKey.id}`, good],
+      ["?scope=a&scope=b", good],
+    ];
+    for (const [query, body] of cases) {
+      const res = await call(`/oauth2/token${query}`, { auth: null, body, headers: FORM });
+      expect(res.status, `${query} ${body}`).toBe(400);
+      expect(res.body).toEqual({ error: "invalid_request", error_description: expect.any(String) });
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    }
+    const jsonAndQuery = await call(`/oauth2/token?grant_type=client_credentials`, {
+      auth: null,
+      body: { grant_type: "client_credentials", client_id: apiKey.id, client_secret: key },
+    });
+    expect(jsonAndQuery.body.error).toBe("invalid_request");
+    expect((await call("/oauth2/token", { auth: null, body: good, headers: FORM })).status).toBe(200);
+  });
+
+  it("answers a throttled address 429 with Retry-After, in OAuth's error format", async () => {
+    const ip = "203.0.113.91";
+    const bad = { grant_type: "client_credentials", client_id: "key_0000000000000000", client_secret: "nope" };
+    for (let i = 0; i < 20; i++) expect((await token(bad, { "cf-connecting-ip": ip })).status).toBe(401);
+    const { key, apiKey } = await partnerWithKey();
+    const res = await token({ grant_type: "client_credentials", client_id: apiKey.id, client_secret: key }, { "cf-connecting-ip": ip });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(res.body).toEqual({ error: "rate_limited", error_description: expect.any(String) });
   });
 
   it("refuses a revoked key's credentials", async () => {

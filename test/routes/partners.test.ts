@@ -90,11 +90,16 @@ describe("partners", () => {
     expect((await call("/v1/partners?limit=1000")).status).toBe(400);
   });
 
-  it("is operator-only: a partner key with every scope is refused with 401", async () => {
-    const { key } = await partnerWithKey();
+  it("is operator-only: a valid partner key with every scope is 403 operator_only, a revoked one 401", async () => {
+    const { key, apiKey } = await partnerWithKey();
     for (const [method, path] of [["GET", "/v1/partners"], ["POST", "/v1/partners"]] as const) {
       const res = await call(path, { method, auth: key, body: method === "POST" ? {} : undefined });
-      expect(res.status).toBe(401);
+      expect([res.status, res.body.code]).toEqual([403, "operator_only"]);
     }
+    // The check spends nothing: the key's window is untouched.
+    expect((await call("/v1/me/key", { auth: key })).headers.get("ratelimit-remaining")).toBe("999");
+    await call(`/v1/keys/${apiKey.id}/revoke`, { method: "POST" });
+    const revoked = await call("/v1/partners", { auth: key });
+    expect([revoked.status, revoked.body.code]).toEqual([401, "invalid_api_key"]);
   });
 });

@@ -1,0 +1,95 @@
+-- Migration 0001: the initial Keyward schema (schema.sql as of the first migration).
+-- Every statement is IF NOT EXISTS on purpose: local databases created before migrations existed
+-- (by `wrangler d1 execute DB --local --file schema.sql`) already hold these tables but no
+-- d1_migrations row, so `wrangler d1 migrations apply` runs this file on top of them; it then
+-- only records itself as applied. Later migrations need not be idempotent: each runs exactly once.
+--
+-- Every table has a monotonically increasing `seq` that orders lists and backs
+-- the opaque pagination cursors; the public `id` is what the API shows.
+-- Timestamps are ISO 8601 UTC strings with milliseconds, so text order is time order.
+-- List columns (scopes, resources, allowlists, permissions) hold JSON arrays.
+
+CREATE TABLE IF NOT EXISTS partners (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  slug            TEXT    NOT NULL UNIQUE,
+  name            TEXT    NOT NULL,
+  contact_email   TEXT    NOT NULL,
+  website_url     TEXT    NOT NULL,
+  status          TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'revoked')),
+  rate_limit_tier TEXT    NOT NULL DEFAULT 'standard',
+  scopes          TEXT    NOT NULL DEFAULT '[]',
+  resources       TEXT    NOT NULL DEFAULT '[]',
+  allowed_origins TEXT    NOT NULL DEFAULT '[]',
+  -- Bumped by every change; cached copies of a key record carry it so the key's Durable Object can spot stale ones.
+  version         INTEGER NOT NULL DEFAULT 1,
+  created_at      TEXT    NOT NULL,
+  updated_at      TEXT    NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT    NOT NULL UNIQUE,
+  partner_id  TEXT    NOT NULL REFERENCES partners (id),
+  first_name  TEXT    NOT NULL,
+  last_name   TEXT    NOT NULL,
+  email       TEXT    NOT NULL,
+  role        TEXT    NOT NULL,
+  kind        TEXT    NOT NULL CHECK (kind IN ('user', 'bot')),
+  permissions TEXT    NOT NULL DEFAULT '[]',
+  created_at  TEXT    NOT NULL,
+  updated_at  TEXT    NOT NULL,
+  UNIQUE (partner_id, email)
+);
+CREATE INDEX IF NOT EXISTS users_by_partner ON users (partner_id, seq);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+  seq                        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                         TEXT    NOT NULL UNIQUE,
+  partner_id                 TEXT    NOT NULL REFERENCES partners (id),
+  user_id                    TEXT    REFERENCES users (id),
+  name                       TEXT    NOT NULL,
+  description                TEXT,
+  type                       TEXT    NOT NULL CHECK (type IN ('secret', 'publishable', 'tokenization', 'personal')),
+  prefix                     TEXT    NOT NULL,
+  last_four                  TEXT    NOT NULL,
+  -- HMAC-SHA-256(KEY_PEPPER, full key), hex. Never leaves the Worker.
+  secret_hash                TEXT    NOT NULL,
+  hash_version               INTEGER NOT NULL DEFAULT 1,
+  -- The secret replaced by the last rotation, honoured until previous_expires_at.
+  previous_secret_hash       TEXT,
+  previous_expires_at        TEXT,
+  scopes                     TEXT    NOT NULL DEFAULT '[]',
+  resources                  TEXT    NOT NULL DEFAULT '[]',
+  allowed_origins            TEXT    NOT NULL DEFAULT '[]',
+  allowed_ips                TEXT    NOT NULL DEFAULT '[]',
+  allowed_agents             TEXT    NOT NULL DEFAULT '[]',
+  rate_limit_tier            TEXT,
+  credits_remaining          INTEGER,
+  expires_at                 TEXT,
+  revoked_at                 TEXT,
+  revoked_by                 TEXT,
+  created_at                 TEXT    NOT NULL,
+  created_by                 TEXT    NOT NULL,
+  -- Display names of the actors at the time they acted (Partoo's created_by / revoked_by names).
+  created_by_name            TEXT,
+  revoked_by_name            TEXT,
+  last_used_at               TEXT,
+  secret_rotated_at          TEXT,
+  -- Bumped by every change made through the API (not by usage flushes of last_used_at/credits).
+  version                    INTEGER NOT NULL DEFAULT 1,
+  updated_at                 TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS api_keys_by_partner ON api_keys (partner_id, seq);
+
+CREATE TABLE IF NOT EXISTS audit_events (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT    NOT NULL UNIQUE,
+  partner_id TEXT    NOT NULL,
+  actor      TEXT    NOT NULL,
+  action     TEXT    NOT NULL,
+  target_id  TEXT    NOT NULL,
+  at         TEXT    NOT NULL,
+  request_id TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_events_by_partner ON audit_events (partner_id, seq);
