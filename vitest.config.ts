@@ -31,6 +31,10 @@ export default defineConfig({
         test: {
           name: "workers",
           setupFiles: ["./test/setup.ts"],
+          // A bound for a busy 2-core CI machine, not a wait: no test sleeps towards it. Cold
+          // starts are taken by the warm-up in test/setup.ts, outside every test.
+          testTimeout: 15_000,
+          hookTimeout: 60_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/browser/**", "test/node/**"],
         },

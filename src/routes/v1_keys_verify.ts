@@ -1,3 +1,4 @@
+import { resolvedTier } from "../config";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { authenticate, requireScope } from "../auth/authenticate";
@@ -28,8 +29,22 @@ const VerifyResponse = z
     valid: z.boolean(),
     code: z.enum(VERIFY_CODES),
     api_key: ApiKeySchema.optional(),
-    ratelimit: z.object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() }),
+    ratelimit: z
+      .object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() })
+      .openapi({ description: "The most restrictive member of `ratelimits`." }),
+    ratelimits: z
+      .array(
+        z.object({
+          name: z.string(),
+          limit: z.number().int(),
+          remaining: z.number().int(),
+          reset: z.number().int().openapi({ description: "Seconds until a request fits again; never more than the window." }),
+          window_seconds: z.number().int(),
+        }),
+      )
+      .openapi({ description: "Every limit the key is counted under, as the IETF RateLimit fields name them; empty for an unidentified key." }),
     credits_remaining: z.number().int().nullable(),
+    credits_source: z.enum(["key", "partner"]).nullable(),
   })
   .openapi("VerifyResult");
 
@@ -62,13 +77,19 @@ export const registerKeysVerify = (app: App) =>
     });
     const auth = result.auth;
     const credits = result.credits ?? auth?.key.credits_remaining ?? null;
+    const tier = auth ? resolvedTier(c.env, auth.key.rate_limit_tier ?? auth.partner.rate_limit_tier) : null;
+    const ratelimit = result.ratelimit
+      ? { ...result.ratelimit, reset: Math.min(result.ratelimit.reset, tier?.window_seconds ?? result.ratelimit.reset) }
+      : { limit: 0, remaining: 0, reset: 0 };
     return c.json(
       {
         valid: result.ok,
         code: result.ok ? ("valid" as const) : result.reason,
         ...(auth ? { api_key: serializeKey({ ...auth.key, credits_remaining: credits }, { user: auth.user }) } : {}),
-        ratelimit: result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 },
+        ratelimit,
+        ratelimits: tier && result.ratelimit ? [{ name: tier.name, ...ratelimit, window_seconds: tier.window_seconds }] : [],
         credits_remaining: credits,
+        credits_source: credits === null ? null : ("key" as const),
       },
       200,
     );

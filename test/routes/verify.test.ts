@@ -14,6 +14,18 @@ describe("POST /v1/keys/verify", () => {
     expect((await call("/v1/me/key", { auth: key })).headers.get("ratelimit-remaining")).toBe("3");
   });
 
+  it("lists every limit by name with its window, the reset within it, and where credits come from", async () => {
+    const { key } = await partnerWithKey({ rate_limit_tier: "tiny", credits_remaining: 10 });
+    const res = await verify({ key });
+    expect(res.body.ratelimits).toEqual([{ name: "tiny", limit: 5, remaining: 4, reset: res.body.ratelimit.reset, window_seconds: 60 }]);
+    expect(res.body.ratelimit.reset).toBeLessThanOrEqual(60);
+    expect(res.body.credits_source).toBe("key");
+    const unlimited = await verify({ key: (await partnerWithKey()).key });
+    expect(unlimited.body).toMatchObject({ credits_remaining: null, credits_source: null, ratelimits: [{ name: "standard", limit: 1000 }] });
+    const unknown = await verify({ key: "kw_sk_nothing" });
+    expect(unknown.body).toMatchObject({ valid: false, code: "invalid_api_key", ratelimits: [], credits_source: null });
+  });
+
   it("spends `cost` units of rate limit and credits", async () => {
     const { key } = await partnerWithKey({ credits_remaining: 10 });
     expect((await verify({ key, cost: 4 })).body.credits_remaining).toBe(6);
