@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 
 export const ADMIN = "test-admin-token-0123456789abcdefghij";
 
@@ -102,3 +103,16 @@ export function tamper(credential: string, fromEnd = 1): string {
 /** Durable Object calls made while serving `res`, from its Server-Timing header (0 when absent). */
 export const guardCalls = (res: { headers: Headers }) =>
   Number(/do;dur=[\d.]+;desc=(\d+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? 0);
+
+/** `{ d1: 1, kv: 2, do: 1 }` from a response's Server-Timing (on in tests); storages not touched are absent. */
+export function storageCalls(res: { headers: Headers }): Record<string, number> {
+  const header = res.headers.get("server-timing");
+  expect(header, "Server-Timing").toMatch(/total;dur=\d+(\.\d)?$/);
+  const calls: Record<string, number> = {};
+  for (const part of header!.split(", ")) {
+    const match = /^(d1|kv|do);dur=\d+(?:\.\d)?;desc=(\d+)$/.exec(part);
+    if (match) calls[match[1]!] = Number(match[2]);
+    else expect(part).toMatch(/^total;dur=/);
+  }
+  return calls;
+}

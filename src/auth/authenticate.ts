@@ -80,6 +80,11 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
       if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.auth, result.ratelimit);
+      // Origins are checked first: any later refusal (429, 402, a scope) passed the key's origin
+      // list, and the browser must be able to read it, Retry-After included.
+      if (!result.ok && refused!.status !== 401 && result.reason !== "origin_not_allowed" && facts.origin !== null) {
+        c.set("corsOrigin", facts.origin);
+      }
       if (!result.ok) throw refused!.status === 401 ? failed() : refused;
       principal = keyPrincipal(result.auth, { scopes: result.scopes, credits: result.credits });
       // The key's own list admitted this browser origin: the response may be read by it.

@@ -1,4 +1,4 @@
-import { cachedKeyRecord, freshKeyRecord, type CachedRecord } from "../cache/key-records";
+import { cachedKeyRecord, freshKeyRecord, publishToKv, type CachedRecord } from "../cache/key-records";
 import { keyPrefix, tierNamed } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
@@ -182,17 +182,22 @@ async function admit(
   options: CheckOptions,
 ): Promise<KeyCheck> {
   const cost = options.cost ?? 1;
-  let { record, fresh }: CachedRecord = await cachedKeyRecord(env, keyId);
+  let { record, fresh, unpublished }: CachedRecord = await cachedKeyRecord(env, keyId);
+  if (record && !fresh && recentlyRetired(credential)) return invalid;
   let secretHash = record && (await identify(record));
   // A credential that misses its cached record was most likely just rotated in: check D1 once.
-  // One that D1 refused a moment ago (a rotated-out secret, a retired token) is not read again.
-  if (record && !fresh && !secretHash && !recentlyRetired(credential)) {
-    record = await freshKeyRecord(env, keyId, record);
+  // One that D1 refused (a rotated-out secret, a retired token) is not read again for a minute,
+  // and never causes a write: a record read from D1 reaches KV only once a credential proved it.
+  if (record && !fresh && !secretHash) {
+    const known = record;
+    record = await freshKeyRecord(env, keyId);
     fresh = true;
+    unpublished = record !== null && (record.key.version !== known.key.version || record.partner.version !== known.partner.version);
     secretHash = record && (await identify(record));
-    if (!secretHash) rememberRetired(credential);
   }
+  if (record && !secretHash) rememberRetired(credential);
   if (!record || !secretHash) return invalid;
+  if (unpublished) await publishToKv(env, record);
   if (options.partnerId !== undefined && record.partner.id !== options.partnerId) return invalid;
 
   const scopesOf = (r: KeyAuthRecord) => {
@@ -209,6 +214,7 @@ async function admit(
     record = await freshKeyRecord(env, keyId);
     secretHash = record && (await identify(record));
     if (!record || !secretHash) return invalid;
+    await publishToKv(env, record);
     scopes = scopesOf(record);
     verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
   }

@@ -39,6 +39,11 @@ export interface CachedRecord {
   record: KeyAuthRecord | null;
   /** True when read from D1 just now, so there is nothing fresher to try. */
   fresh: boolean;
+  /**
+   * Read from D1 and not yet written to KV: the caller publishes it (`publishToKv`) once a
+   * credential proved valid against it, so a once-valid credential never causes a write.
+   */
+  unpublished?: boolean;
 }
 
 export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<CachedRecord> {
@@ -55,24 +60,29 @@ export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<Cac
     remember(keyId, record, now);
     return { record, fresh: false };
   }
-  return { record: await freshKeyRecord(env, keyId), fresh: true };
+  const record = await freshKeyRecord(env, keyId);
+  return { record, fresh: true, unpublished: record !== null };
 }
 
 /**
- * Reads the record from D1 and refreshes both cache layers with it. Given the copy the caller
- * already held (`known`), KV is rewritten only when D1's differs from it: a credential checked
- * against an unchanged record then costs no write.
+ * Reads the record from D1 into this isolate. An id that does not exist is written to KV at once
+ * (negative caching keeps unknown ids cheap); a record is written only by `publishToKv`, after a
+ * credential proved valid against it, or by `publishKeyRecord` after a mutation.
  */
-export async function freshKeyRecord(env: Bindings, keyId: string, known?: KeyAuthRecord): Promise<KeyAuthRecord | null> {
+export async function freshKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
   const record = await loadKeyAuthRecord(env.DB, keyId);
   remember(keyId, record);
-  if (record && known && record.key.version === known.key.version && record.partner.version === known.partner.version) return record;
-  // A failed refill costs a later D1 read, never correctness: the guard catches stale copies.
-  await (record
-    ? env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(record))
-    : env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(MISSING), { expirationTtl: KV_NEGATIVE_TTL_SECONDS })
-  ).catch((err: unknown) => logCacheFailure(keyId, err));
+  if (!record) {
+    await env.KEY_CACHE.put(kvKey(keyId), JSON.stringify(MISSING), { expirationTtl: KV_NEGATIVE_TTL_SECONDS }).catch((err: unknown) =>
+      logCacheFailure(keyId, err),
+    );
+  }
   return record;
+}
+
+/** Writes a record read from D1 to KV. A failed refill costs a later D1 read, never correctness: the guard catches stale copies. */
+export async function publishToKv(env: Bindings, record: KeyAuthRecord): Promise<void> {
+  await env.KEY_CACHE.put(kvKey(record.key.id), JSON.stringify(record)).catch((err: unknown) => logCacheFailure(record.key.id, err));
 }
 
 /**
@@ -81,6 +91,7 @@ export async function freshKeyRecord(env: Bindings, keyId: string, known?: KeyAu
  */
 export async function publishKeyRecord(env: Bindings, keyId: string): Promise<KeyAuthRecord | null> {
   const record = await freshKeyRecord(env, keyId);
+  if (record) await publishToKv(env, record);
   isolate.delete(keyId);
   return record;
 }

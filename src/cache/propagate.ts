@@ -33,14 +33,15 @@ export async function keyChanged(
  * everywhere: the caller hears exactly that, and repeating the request (every mutation route
  * is safe to repeat) finishes the propagation.
  */
-export async function afterCommit<T>(work: () => Promise<T>): Promise<T> {
+export async function afterCommit<T>(
+  work: () => Promise<T>,
+  detail = "The change was saved but is not yet in effect everywhere. Repeat the request.",
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
-    throw new ApiError(503, "propagation_pending", "The change was saved but is not yet in effect everywhere. Repeat the request.", {
-      headers: { "retry-after": "1" },
-    });
+    throw new ApiError(503, "propagation_pending", detail, { headers: { "retry-after": "1" } });
   }
 }
 
@@ -56,21 +57,30 @@ export async function partnerChanged(env: Bindings, partner: Partner, previousOr
   await afterCommit(() => fanOutPartner(env, partner, previousOrigins));
 }
 
+/**
+ * Each step runs even when another failed: the guards, which make a suspension bite, need no KV,
+ * so a KV outage must not keep them from hearing it. The first failure is reported afterwards.
+ */
 async function fanOutPartner(env: Bindings, partner: Partner, previousOrigins: readonly string[]): Promise<void> {
   const results = await liveKeysOfPartner(env.DB, partner.id);
-  // A status change moves its keys' origins in or out of the registry too.
-  await syncOrigins(env, [...previousOrigins, ...partner.allowed_origins, ...results.flatMap((key) => key.allowed_origins)]);
+  const failures: unknown[] = [];
+  const attempt = (step: Promise<unknown>) => step.catch((err: unknown) => void failures.push(err));
   for (let i = 0; i < results.length; i += FAN_OUT_CONCURRENCY) {
     await Promise.all(
-      results.slice(i, i + FAN_OUT_CONCURRENCY).map(async (key) => {
-        await forgetKeyRecord(env, key.id);
-        await guardOf(env, key.id).partnerChanged({
-          partnerVersion: partner.version,
-          partnerStatus: partner.status,
-          partnerTier: partner.rate_limit_tier,
-          keyTier: key.rate_limit_tier,
-        });
-      }),
+      results.slice(i, i + FAN_OUT_CONCURRENCY).flatMap((key) => [
+        attempt(
+          guardOf(env, key.id).partnerChanged({
+            partnerVersion: partner.version,
+            partnerStatus: partner.status,
+            partnerTier: partner.rate_limit_tier,
+            keyTier: key.rate_limit_tier,
+          }),
+        ),
+        attempt(forgetKeyRecord(env, key.id)),
+      ]),
     );
   }
+  // A status change moves its keys' origins in or out of the registry too.
+  await attempt(syncOrigins(env, [...previousOrigins, ...partner.allowed_origins, ...results.flatMap((key) => key.allowed_origins)]));
+  if (failures.length > 0) throw failures[0];
 }

@@ -17,6 +17,8 @@ interface Limited extends LearnedUnder {
   until: number;
   freesAt: number;
   limit: number;
+  /** The guard's reset when it refused, which is capped at the window; it only shrinks from there. */
+  reset: number;
 }
 
 export const HOLD_MS = 1_000;
@@ -31,7 +33,7 @@ export function knownLimited(keyId: string, version: RecordVersion, now = clockN
     limited.delete(keyId);
     return null;
   }
-  return { limit: entry.limit, remaining: 0, reset: Math.max(1, Math.ceil((entry.freesAt - now) / 1000)) };
+  return { limit: entry.limit, remaining: 0, reset: Math.min(entry.reset, Math.max(1, Math.ceil((entry.freesAt - now) / 1000))) };
 }
 
 /**
@@ -40,6 +42,6 @@ export function knownLimited(keyId: string, version: RecordVersion, now = clockN
  */
 export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = clockNow()): void {
   if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
-  const entry = { until: Math.min(freesAt, now + HOLD_MS), freesAt, limit: ratelimit.limit, ...learnedUnder(version) };
+  const entry = { until: Math.min(freesAt, now + HOLD_MS), freesAt, limit: ratelimit.limit, reset: ratelimit.reset, ...learnedUnder(version) };
   setBounded(limited, keyId, entry, MAX_KEYS);
 }

@@ -57,6 +57,11 @@ export const registerPartnersCreate = (app: App) =>
       if (isUniqueViolation(err)) throw new ApiError(409, "slug_taken", `A partner with slug "${body.slug}" already exists.`);
       throw err;
     }
-    await afterCommit(() => syncOrigins(c.env, created.allowed_origins));
+    // Repeating a create would be 409, so the answer names the request that finishes the work.
+    await afterCommit(
+      () => syncOrigins(c.env, created.allowed_origins),
+      `The partner was saved (id ${created.id}) but its origins are not yet registered for CORS. ` +
+        "Repeat with PATCH /v1/partners/{partner_id} and the same allowed_origins to finish.",
+    );
     return c.json(serializePartner(created), 201);
   });
