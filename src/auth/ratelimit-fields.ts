@@ -12,7 +12,8 @@ import type { RateLimitState } from "../guard/policy";
  */
 export function rateLimitFields(env: Pick<Bindings, "RATE_LIMIT_TIERS">, record: KeyAuthRecord, ratelimit: RateLimitState): Record<string, string> {
   const tier = resolvedTier(env, record.key.rate_limit_tier ?? record.partner.rate_limit_tier);
-  const reset = Math.min(ratelimit.reset, tier.window_seconds);
+  // `reset` is capped at the window where it is computed (SlidingWindow.resetSeconds, knownLimited).
+  const { reset } = ratelimit;
   return {
     "RateLimit-Policy": serializeList([[tier.name, new Map([["q", ratelimit.limit], ["w", tier.window_seconds]])]]),
     RateLimit: serializeList([[tier.name, new Map([["r", ratelimit.remaining], ["t", reset]])]]),

@@ -78,9 +78,8 @@ export const registerKeysVerify = (app: App) =>
     const auth = result.auth;
     const credits = result.credits ?? auth?.key.credits_remaining ?? null;
     const tier = auth ? resolvedTier(c.env, auth.key.rate_limit_tier ?? auth.partner.rate_limit_tier) : null;
-    const ratelimit = result.ratelimit
-      ? { ...result.ratelimit, reset: Math.min(result.ratelimit.reset, tier?.window_seconds ?? result.ratelimit.reset) }
-      : { limit: 0, remaining: 0, reset: 0 };
+    // The limiter already caps `reset` at the window (SlidingWindow.resetSeconds, knownLimited).
+    const ratelimit = result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 };
     return c.json(
       {
         valid: result.ok,
