@@ -4,7 +4,7 @@ import type { Principal } from "./auth/principal";
 export interface Bindings {
   DB: D1Database;
   KEY_CACHE: KVNamespace;
-  KEY_GUARD: DurableObjectNamespace<import("./guard/key-guard").KeyGuard>;
+  KEY_GUARD: DurableObjectNamespace<import("./limiter/key-guard").KeyGuard>;
   KEY_PREFIX: string;
   RATE_LIMIT_TIERS: string;
   SERVER_TIMING?: string;

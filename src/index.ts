@@ -3,4 +3,4 @@ import { createApp } from "./app";
 const app = createApp();
 
 export default app;
-export { KeyGuard } from "./guard/key-guard";
+export { KeyGuard } from "./limiter/key-guard";

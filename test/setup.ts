@@ -20,6 +20,6 @@ await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
   const admin = { authorization: `Bearer ${(env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN}` };
   await exports.default.fetch(new Request("http://keyward.test/healthz"));
   await exports.default.fetch(new Request("http://keyward.test/v1/partners?limit=1", { headers: admin }));
-  const guard = (env as unknown as { KEY_GUARD: DurableObjectNamespace<import("../src/guard/key-guard").KeyGuard> }).KEY_GUARD;
+  const guard = (env as unknown as { KEY_GUARD: DurableObjectNamespace<import("../src/limiter/key-guard").KeyGuard> }).KEY_GUARD;
   await guard.get(guard.idFromName("warm-up")).usage();
 }

@@ -9,8 +9,8 @@ import { failureThrottle, type FailureThrottle } from "./failure-throttle";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
 import type { Context } from "hono";
-import type { RateLimitState } from "../guard/policy";
-import type { GuardRefusal, RequestFacts } from "../guards/compile";
+import type { RateLimitState } from "../limiter/policy";
+import type { AllowlistRefusal, RequestFacts } from "../allowlists/compile";
 import { looksLikeAccessToken } from "../oauth/access-token";
 import type { KeyAuthRecord } from "../db/keys";
 import { rateLimitFields } from "./ratelimit-fields";
@@ -95,7 +95,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
   };
 }
 
-const GUARD_REFUSALS: Record<GuardRefusal, string> = {
+const ALLOWLIST_REFUSALS: Record<AllowlistRefusal, string> = {
   origin_not_allowed: "This key may not be used from this browser origin.",
   ip_not_allowed: "This key may not be used from this IP address.",
   agent_not_allowed: "This key may not be used by this User-Agent.",
@@ -139,7 +139,7 @@ export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefine
     });
   }
   if (reason === "credits_exhausted") return new ApiError(402, "credits_exhausted", "This key has no credits left.");
-  if (reason in GUARD_REFUSALS) return new ApiError(403, reason, GUARD_REFUSALS[reason as GuardRefusal]);
+  if (reason in ALLOWLIST_REFUSALS) return new ApiError(403, reason, ALLOWLIST_REFUSALS[reason as AllowlistRefusal]);
   if (reason === "insufficient_scope") return new ApiError(403, reason, "This key lacks a scope this request needs.");
   return invalidApiKey();
 }

@@ -1,5 +1,5 @@
 import type { Tier } from "../config";
-import { parseNetwork, type Network } from "../guards/ip";
+import { parseNetwork, type Network } from "../allowlists/ip";
 import type { FieldError } from "../lib/problem";
 
 /**

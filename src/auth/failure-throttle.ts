@@ -1,6 +1,6 @@
 import type { Bindings } from "../env";
-import { SlidingWindow } from "../guard/sliding-window";
-import { parseIp } from "../guards/ip";
+import { SlidingWindow } from "../limiter/sliding-window";
+import { parseIp } from "../allowlists/ip";
 import { setBounded } from "../lib/bounded-map";
 
 /**

@@ -2,7 +2,7 @@ import { serializeList } from "structured-headers";
 import { resolvedTier } from "../config";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import type { RateLimitState } from "../guard/policy";
+import type { RateLimitState } from "../limiter/policy";
 
 /**
  * The rate-limit header fields for one key-authenticated response (DESIGN §3b): the IETF

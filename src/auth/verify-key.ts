@@ -1,12 +1,10 @@
 import { cachedKeyRecord, freshKeyRecord, publishToKv, type CachedRecord } from "../cache/key-records";
-import { keyPrefix, tierNamed } from "../config";
-import { keyStatus, type KeyAuthRecord } from "../db/keys";
+import { keyPrefix } from "../config";
+import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { policyOf, versionOf, type CallerRefusal, type GuardVerdict, type RateLimitState, type RecordVersion } from "../guard/policy";
-import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "../guard/leases";
-import { knownLimited, rememberLimited } from "../guard/limited-keys";
-import { guardOf } from "../guard/stub";
-import { checkRequest, guardsOf, type RequestFacts } from "../guards/compile";
+import type { CallerRefusal, RateLimitState } from "../limiter/policy";
+import { askGuard } from "../limiter/client";
+import { checkAllowlists, allowlistsOf, type RequestFacts } from "../allowlists/compile";
 import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
 import { parseKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
@@ -111,68 +109,6 @@ export async function checkAccessToken(env: Bindings, token: string, options: Ch
   return admit(env, claims.sub, `token:${claims.jti}`, identify, claims.scope.split(" ").filter(Boolean), options);
 }
 
-/**
- * One admission by the key's guard. If the guard cannot be reached, the request fails closed
- * (503) unless GUARD_FAILURE_MODE is `open`: then only the rate limit is waived, and the record
- * itself still refuses revoked, expired and suspended keys. Keys with credits always fail
- * closed, since an uncounted request would be free.
- */
-async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<GuardVerdict> {
-  const keyId = record.key.id;
-  const version = versionOf(record);
-  // Only plain admissions may be answered here: the guard reports a refusal, or an empty balance
-  // of credits, before a full window.
-  const plain = record.key.credits_remaining === null && refusal === null;
-  const leaseMs = plain ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
-  const wanted = leaseMs > 0 ? leaseDemand(keyId) : 0;
-  if (plain) {
-    let local = answerInIsolate(record, version, cost, leaseMs);
-    // Wait for this isolate's lease refill in flight, if any, rather than calling the guard
-    // alongside it. Checked synchronously: an await before it would let every concurrent
-    // request pass the check before the first one registers its refill.
-    for (let pending = leaseMs > 0 ? refillInFlight(keyId) : undefined; !local && pending; pending = refillInFlight(keyId)) {
-      await pending;
-      local = answerInIsolate(record, version, cost, leaseMs);
-    }
-    if (local) return local;
-  }
-  try {
-    // Demand is per second; a shorter lease needs proportionally fewer tokens.
-    const lease = wanted > 0 ? { ms: leaseMs, tokens: Math.ceil((wanted * leaseMs) / 1000) } : null;
-    const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
-    if (lease) trackRefill(keyId, asked);
-    const verdict = await asked;
-    if (verdict.outcome === "rate_limited" && plain) rememberLimited(keyId, version, verdict.ratelimit, verdict.retryAt);
-    if (verdict.outcome === "ok" && verdict.lease) {
-      return { ...verdict, ratelimit: holdLease(keyId, version, verdict.lease, verdict.ratelimit) };
-    }
-    return verdict;
-  } catch (err) {
-    if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
-    console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: keyId }));
-    const { limit } = tierNamed(env, policyOf(record).tier);
-    const status = keyStatus(record.key);
-    const outcome =
-      status !== "active" ? status : record.partner.status !== "active" ? "partner_suspended" : (refusal ?? "ok");
-    return { outcome, ratelimit: { limit, remaining: limit, reset: 0 }, credits: null };
-  }
-}
-
-/**
- * What this isolate can decide without the guard, never admitting beyond it: a window it just saw
- * full (429), or a token of a lease the guard granted it. Null when the guard must be asked.
- */
-function answerInIsolate(record: KeyAuthRecord, version: RecordVersion, cost: number, leaseMs: number): GuardVerdict | null {
-  const keyId = record.key.id;
-  // A request of cost 0 (a verify that only checks) fits even a full window.
-  if (cost > 0 && keyStatus(record.key) === "active" && record.partner.status === "active") {
-    const known = knownLimited(keyId, version);
-    if (known) return { outcome: "rate_limited", ratelimit: known, credits: null };
-  }
-  const leased = leaseMs > 0 ? spendLeased(keyId, version, cost) : null;
-  return leased ? { outcome: "ok", ratelimit: leased, credits: null } : null;
-}
-
 async function admit(
   env: Bindings,
   keyId: string,
@@ -205,7 +141,7 @@ async function admit(
     return tokenScopes === null ? own : tokenScopes.filter((s) => own.includes(s));
   };
   const refusalFor = (r: KeyAuthRecord, scopes: string[]): CallerRefusal | null =>
-    checkRequest(guardsOf(r), options.facts) ??
+    checkAllowlists(allowlistsOf(r), options.facts) ??
     (missingScopes(options.requiredScopes ?? [], scopes).length > 0 ? "insufficient_scope" : null);
 
   let scopes = scopesOf(record);

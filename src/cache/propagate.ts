@@ -3,8 +3,8 @@ import { syncOrigins } from "./origin-registry";
 import { liveKeysOfPartner, type KeyAuthRecord } from "../db/keys";
 import type { Partner } from "../db/partners";
 import type { Bindings } from "../env";
-import { policyOf } from "../guard/policy";
-import { guardOf } from "../guard/stub";
+import { policyOf } from "../limiter/policy";
+import { guardOf } from "../limiter/client";
 import { StorageError } from "../lib/instrument";
 import { ApiError } from "../lib/problem";
 

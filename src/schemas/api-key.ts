@@ -3,8 +3,8 @@ import { effectiveScopes } from "../auth/scopes";
 import { keyStatus, type ApiKeyRecord } from "../db/keys";
 import type { User } from "../db/users";
 import { fullName } from "./user";
-import { isProductName } from "../guards/agent";
-import { canonicalIpEntry } from "../guards/ip";
+import { isProductName } from "../allowlists/agent";
+import { canonicalIpEntry } from "../allowlists/ip";
 import { KEY_TYPES } from "../keys/format";
 import { canonicalList, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp, UserId } from "./common";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { normalizeOrigin } from "../guards/origin";
+import { normalizeOrigin } from "../allowlists/origin";
 
 export const ProblemSchema = z
   .object({

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalIpEntry, ipAllowed, parseIp, parseNetwork } from "../../src/guards/ip";
+import { canonicalIpEntry, ipAllowed, parseIp, parseNetwork } from "../../src/allowlists/ip";
 
 const allows = (ip: string, entries: string[]) => {
   const address = parseIp(ip);

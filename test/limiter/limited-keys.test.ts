@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { HOLD_MS, knownLimited, rememberLimited } from "../../src/guard/limited-keys";
+import { HOLD_MS, knownLimited, rememberLimited } from "../../src/limiter/limited-keys";
 import { manualClock } from "../clock";
 import { call, guardCalls, partnerWithKey } from "../helpers";
 

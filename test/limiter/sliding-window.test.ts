@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SlidingWindow } from "../../src/guard/sliding-window";
+import { SlidingWindow } from "../../src/limiter/sliding-window";
 
 describe("SlidingWindow", () => {
   it("admits exactly the limit within one window, then refuses with a reset", () => {

@@ -3,7 +3,7 @@ import { tierNamed, type Tier } from "../config";
 import { keySql, loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow, sleep } from "../lib/clock";
-import { policyOf, type CallerRefusal, type GuardPolicy, type GuardVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
+import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
@@ -73,7 +73,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     cost = 1,
     refusal: CallerRefusal | null = null,
     lease: LeaseRequest | null = null,
-  ): Promise<GuardVerdict> {
+  ): Promise<AdmissionVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
       if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
@@ -82,7 +82,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
     const now = clockNow();
     const window = this.windowFor(tierNamed(this.env, policy.tier));
-    const refuse = (outcome: Exclude<GuardVerdict["outcome"], "stale" | "unknown" | "ok">): GuardVerdict => ({
+    const refuse = (outcome: Exclude<AdmissionVerdict["outcome"], "stale" | "unknown" | "ok">): AdmissionVerdict => ({
       outcome,
       ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - window.used(now)), reset: window.resetSeconds(now) },
       credits: this.credits,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
-import { LEASE_MIN_DEMAND } from "../../src/guard/leases";
+import { LEASE_MIN_DEMAND } from "../../src/limiter/leases";
 import { manualClock } from "../clock";
 import { ADMIN, call, env, guardCalls, partnerWithKey } from "../helpers";
 import { callWith } from "../hardening/faulty-env";

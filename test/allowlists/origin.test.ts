@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizeOrigin, originAllowed } from "../../src/guards/origin";
+import { normalizeOrigin, originAllowed } from "../../src/allowlists/origin";
 
 describe("normalizeOrigin", () => {
   it.each([

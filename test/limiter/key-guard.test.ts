@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { KeyGuard } from "../../src/guard/key-guard";
-import { guardOf } from "../../src/guard/stub";
+import { KeyGuard } from "../../src/limiter/key-guard";
+import { guardOf } from "../../src/limiter/client";
 import { call, createKey, createPartner, env, partnerWithKey } from "../helpers";
 
 const status = async (key: string) => (await call("/v1/me/key", { auth: key })).status;

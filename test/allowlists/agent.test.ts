@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { agentAllowed, productName } from "../../src/guards/agent";
+import { agentAllowed, productName } from "../../src/allowlists/agent";
 
 describe("agentAllowed", () => {
   it.each(["App", "App/1.2", "App/1.2 (x)", "App (linux)", "  App/2"])("App allows %j", (ua) => {

@@ -3,7 +3,7 @@ import { agentAllowed } from "./agent";
 import { ipAllowed, parseIp, parseNetwork, type Network } from "./ip";
 import { originAllowed } from "./origin";
 
-export type GuardRefusal = "origin_not_allowed" | "ip_not_allowed" | "agent_not_allowed";
+export type AllowlistRefusal = "origin_not_allowed" | "ip_not_allowed" | "agent_not_allowed";
 
 /** What a request says about where it comes from, taken only from headers the edge vouches for. */
 export interface RequestFacts {
@@ -13,17 +13,17 @@ export interface RequestFacts {
   userAgent: string | null;
 }
 
-export interface CompiledGuards {
+export interface CompiledAllowlists {
   origins: readonly string[];
   networks: readonly Network[];
   agents: readonly string[];
 }
 
 // Compiled once per cached record object, so the hot path never re-parses CIDRs.
-const compiled = new WeakMap<KeyAuthRecord, CompiledGuards>();
+const compiled = new WeakMap<KeyAuthRecord, CompiledAllowlists>();
 
 /** The key's own lists, else its partner's (partners carry origins only). Pure. */
-export function guardsOf(record: KeyAuthRecord): CompiledGuards {
+export function allowlistsOf(record: KeyAuthRecord): CompiledAllowlists {
   let guards = compiled.get(record);
   if (!guards) {
     const { key, partner } = record;
@@ -38,7 +38,7 @@ export function guardsOf(record: KeyAuthRecord): CompiledGuards {
 }
 
 /** The first rule the request breaks, or null. */
-export function checkRequest(guards: CompiledGuards, facts: RequestFacts): GuardRefusal | null {
+export function checkAllowlists(guards: CompiledAllowlists, facts: RequestFacts): AllowlistRefusal | null {
   if (!originAllowed(facts.origin, guards.origins)) return "origin_not_allowed";
   if (guards.networks.length > 0) {
     const ip = facts.ip === null ? null : parseIp(facts.ip);

@@ -1,5 +1,5 @@
 import type { KeyAuthRecord } from "../db/keys";
-import type { GuardRefusal } from "../guards/compile";
+import type { AllowlistRefusal } from "../allowlists/compile";
 
 /** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
 export interface GuardPolicy {
@@ -49,9 +49,9 @@ export interface RateLimitState {
 }
 
 /** A refusal the Worker decided from the record (allowlists, scopes); the guard confirms it is current. */
-export type CallerRefusal = GuardRefusal | "insufficient_scope";
+export type CallerRefusal = AllowlistRefusal | "insufficient_scope";
 
-export type GuardVerdict =
+export type AdmissionVerdict =
   /** The caller's copy of the key record is older than the guard's: reload it and ask again. */
   | { outcome: "stale" }
   | { outcome: "unknown" }
