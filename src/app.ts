@@ -5,17 +5,17 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import { StorageError } from "./lib/instrument";
+import type { ErrorCode } from "./lib/errors";
 import { ApiError, problemResponse } from "./lib/problem";
 import { cors } from "./middleware/cors";
 import { jsonOnly, limitBody } from "./middleware/json-only";
 import { requestLog } from "./middleware/request-log";
 import { serverTiming } from "./middleware/server-timing";
 import { openApiDocument } from "./openapi";
+import type { App } from "./hono";
 import { registerRoutes } from "./routes";
 
-export type App = OpenAPIHono<AppEnv>;
-
-const HTTP_CODES: Record<number, string> = {
+const HTTP_CODES: Record<number, ErrorCode> = {
   400: "malformed_request",
   405: "method_not_allowed",
   413: "payload_too_large",
@@ -29,19 +29,19 @@ function onError(err: Error, c: Context<AppEnv>): Response {
     console.error(JSON.stringify({ level: "error", msg: "storage unavailable", request_id: c.get("requestId"), storage: err.storage }));
     return problemResponse(
       c,
-      new ApiError(503, "storage_unavailable", "A storage dependency is unavailable. Nothing was changed; retry shortly.", {
+      new ApiError("storage_unavailable", "A storage dependency is unavailable. Nothing was changed; retry shortly.", {
         headers: { "retry-after": "1" },
       }),
     );
   }
   if (err instanceof HTTPException && err.status < 500) {
     const detail = err.status === 400 ? "The request body is not valid JSON." : err.message;
-    return problemResponse(c, new ApiError(err.status, HTTP_CODES[err.status] ?? "bad_request", detail));
+    return problemResponse(c, new ApiError(HTTP_CODES[err.status] ?? "bad_request", detail));
   }
   console.error(
     JSON.stringify({ level: "error", msg: "unhandled", request_id: c.get("requestId"), error: err.name, message: err.message }),
   );
-  return problemResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side. Retry later."));
+  return problemResponse(c, new ApiError("internal_error", "Something went wrong on our side. Retry later."));
 }
 
 /** Builds the Worker's app: middleware, error mapping, every route, the OpenAPI document and docs. */
@@ -53,7 +53,7 @@ export function createApp(): App {
         path: issue.path.map(String).join(".") || result.target,
         message: issue.message,
       }));
-      return problemResponse(c, new ApiError(400, "validation_error", `The request ${result.target} is not valid.`, { errors }));
+      return problemResponse(c, new ApiError("validation_error", `The request ${result.target} is not valid.`, { errors }));
     },
   });
 
@@ -67,7 +67,7 @@ export function createApp(): App {
       onMethodNotAllowed: (c, allowed) =>
         problemResponse(
           c,
-          new ApiError(405, "method_not_allowed", `Use one of: ${allowed.join(", ")}.`, { headers: { Allow: allowed.join(", ") } }),
+          new ApiError("method_not_allowed", `Use one of: ${allowed.join(", ")}.`, { headers: { Allow: allowed.join(", ") } }),
         ),
     }),
   );
@@ -93,7 +93,7 @@ export function createApp(): App {
   app.get("/openapi.json", (c) => c.json(openApiDocument(app, c)));
   // /docs is not a Worker route: Swagger UI is a static asset (public/docs/, see wrangler.toml [assets]).
 
-  app.notFound((c) => problemResponse(c, new ApiError(404, "route_not_found", `No route ${c.req.method} ${c.req.path}.`)));
+  app.notFound((c) => problemResponse(c, new ApiError("route_not_found", `No route ${c.req.method} ${c.req.path}.`)));
   app.onError(onError);
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Bindings } from "./env";
+import { validationError } from "./lib/problem";
 
 export interface Tier {
   limit: number;
@@ -59,3 +60,9 @@ export function resolvedTier(env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: stri
 }
 
 export const keyPrefix = (env: Pick<Bindings, "KEY_PREFIX">) => env.KEY_PREFIX || "kw";
+
+/** 400 for a tier this deployment does not configure. */
+export function assertKnownTier(env: Bindings, tier: string | null | undefined): void {
+  if (tier == null || isTier(env, tier)) return;
+  throw validationError([{ path: "rate_limit_tier", message: `Must be one of: ${Object.keys(rateLimitTiers(env)).join(", ")}` }], "Unknown rate_limit_tier.");
+}

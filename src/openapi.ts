@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { App } from "./app";
+import type { App } from "./hono";
 import { rateLimitTiers } from "./config";
 import type { AppEnv, Bindings } from "./env";
 import { documentResponseHeaders } from "./schemas/common";

@@ -25,7 +25,7 @@ export interface AuthenticateOptions {
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 const notConfigured = () =>
-  new ApiError(503, "not_configured", `This Keyward deployment has no ADMIN_TOKEN of at least ${MIN_ADMIN_TOKEN_LENGTH} characters set.`);
+  new ApiError("not_configured", `This Keyward deployment has no ADMIN_TOKEN of at least ${MIN_ADMIN_TOKEN_LENGTH} characters set.`);
 
 /**
  * Whether `presented` is the operator token. Throws 503 `not_configured` when the deployment has
@@ -74,7 +74,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       if (accept === "operator") {
         // A check that spends nothing: a valid key learns it is in the wrong place, not that it is invalid.
         const result = await check(c.env, presented, { facts, cost: 0 });
-        throw result.ok ? new ApiError(403, "operator_only", "Only the operator may call this route.") : failed();
+        throw result.ok ? new ApiError("operator_only", "Only the operator may call this route.") : failed();
       }
       const result = await check(c.env, presented, { facts });
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
@@ -113,7 +113,7 @@ export function requestFacts(headers: Headers): RequestFacts {
 
 /** The answer to a failed authentication from an address that failed too often. */
 const tooManyFailures = (wait: number) =>
-  new ApiError(429, "too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
+  new ApiError("too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
     headers: { "retry-after": String(wait) },
   });
 
@@ -134,13 +134,13 @@ function setRateLimitHeaders(c: Context<AppEnv>, record: KeyAuthRecord, ratelimi
 /** The problem a refused key gets on the canonical API; the verify API reports `reason` instead. */
 export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): ApiError {
   if (reason === "rate_limited") {
-    return new ApiError(429, "rate_limited", "This key has used its rate limit for the current window.", {
+    return new ApiError("rate_limited", "This key has used its rate limit for the current window.", {
       headers: { "retry-after": String(Math.max(1, ratelimit?.reset ?? 1)) },
     });
   }
-  if (reason === "credits_exhausted") return new ApiError(402, "credits_exhausted", "This key has no credits left.");
-  if (reason in ALLOWLIST_REFUSALS) return new ApiError(403, reason, ALLOWLIST_REFUSALS[reason as AllowlistRefusal]);
-  if (reason === "insufficient_scope") return new ApiError(403, reason, "This key lacks a scope this request needs.");
+  if (reason === "credits_exhausted") return new ApiError("credits_exhausted", "This key has no credits left.");
+  if (reason in ALLOWLIST_REFUSALS) return new ApiError(reason as AllowlistRefusal, ALLOWLIST_REFUSALS[reason as AllowlistRefusal]);
+  if (reason === "insufficient_scope") return new ApiError(reason, "This key lacks a scope this request needs.");
   return invalidApiKey();
 }
 
@@ -148,7 +148,7 @@ export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefine
 export function requireScope(principal: Principal, scope: string): void {
   if (principal.kind === "operator") return;
   if (missingScopes([scope], principal.scopes).length > 0) {
-    throw new ApiError(403, "insufficient_scope", `This key lacks the "${scope}" scope.`);
+    throw new ApiError("insufficient_scope", `This key lacks the "${scope}" scope.`);
   }
 }
 

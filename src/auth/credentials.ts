@@ -21,7 +21,7 @@ export function presentedCredential(headers: Headers): string | null {
     if (value !== null) presented.push(value.trim());
   }
   if (new Set(presented).size > 1) {
-    throw new ApiError(400, "conflicting_credentials", "The request carries two different credentials; send exactly one.", {
+    throw new ApiError("conflicting_credentials", "The request carries two different credentials; send exactly one.", {
       errors: [{ path: "authorization", message: "Send one credential, in Authorization, X-API-Key or x-APIKey" }],
     });
   }

@@ -16,7 +16,7 @@ export function assertOperatorOnlyFields(principal: Principal, body: Partial<Rec
   if (principal.kind === "operator") return;
   const set = OPERATOR_ONLY_FIELDS.filter((f) => body[f] !== undefined);
   if (set.length > 0) {
-    throw new ApiError(403, "operator_only_field", `Only the operator may set ${set.join(" and ")}.`);
+    throw new ApiError("operator_only_field", `Only the operator may set ${set.join(" and ")}.`);
   }
 }
 
@@ -25,7 +25,7 @@ export function assertNoEscalation(principal: Principal, scopes: readonly string
   if (principal.kind === "operator") return;
   const beyond = missingScopes(scopes, principal.scopes);
   if (beyond.length > 0) {
-    throw new ApiError(403, "scope_escalation", `A key cannot grant scopes it does not hold: ${beyond.join(", ")}.`);
+    throw new ApiError("scope_escalation", `A key cannot grant scopes it does not hold: ${beyond.join(", ")}.`);
   }
 }
 
@@ -34,7 +34,7 @@ export function assertScopesFitType(type: KeyType, scopes: readonly string[]) {
   if (type !== "publishable") return;
   const management = scopes.filter(isManagementScope);
   if (management.length > 0) {
-    throw new ApiError(400, "validation_error", "Publishable keys cannot hold management scopes.", {
+    throw new ApiError("validation_error", "Publishable keys cannot hold management scopes.", {
       errors: [{ path: "scopes", message: `Not allowed on a publishable key: ${management.join(", ")}` }],
     });
   }
@@ -108,7 +108,7 @@ export function assertWithinAuthority(principal: Principal, shape: KeyShape, env
   if (!authority) return;
   const errors = looserThan(shape, authority, { self });
   if (errors.length > 0) {
-    throw new ApiError(403, "scope_escalation", "A key cannot hand out, or give itself, more than it holds.", { errors });
+    throw new ApiError("scope_escalation", "A key cannot hand out, or give itself, more than it holds.", { errors });
   }
 }
 
@@ -137,8 +137,8 @@ export function fencesForKeyCreatedKey<T extends Partial<Record<keyof KeyRow, un
  * operator may bring it back), since a new expiry would otherwise revive a key nobody re-issued.
  */
 export function assertKeyManageable(principal: Principal, key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, verb: string) {
-  if (key.revoked_at) throw new ApiError(409, "key_revoked", `A revoked key cannot be ${verb}.`);
+  if (key.revoked_at) throw new ApiError("key_revoked", `A revoked key cannot be ${verb}.`);
   if (principal.kind === "key" && keyStatus(key) === "expired") {
-    throw new ApiError(409, "key_expired", `An expired key cannot be ${verb} except by the operator.`);
+    throw new ApiError("key_expired", `An expired key cannot be ${verb} except by the operator.`);
   }
 }

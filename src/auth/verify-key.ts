@@ -53,7 +53,7 @@ export interface CheckOptions {
 }
 
 export function pepperOf(env: Bindings): string {
-  if (!env.KEY_PEPPER) throw new ApiError(503, "not_configured", "This Keyward deployment has no KEY_PEPPER secret set.");
+  if (!env.KEY_PEPPER) throw new ApiError("not_configured", "This Keyward deployment has no KEY_PEPPER secret set.");
   return env.KEY_PEPPER;
 }
 
@@ -156,7 +156,7 @@ async function admit(
   }
   if (verdict.outcome === "stale") {
     // D1 itself is behind the guard: a replica lag, not the caller's fault.
-    throw new ApiError(503, "temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
+    throw new ApiError("temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
       headers: { "retry-after": "1" },
     });
   }

@@ -41,7 +41,7 @@ export async function afterCommit<T>(
     return await work();
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
-    throw new ApiError(503, "propagation_pending", detail, { headers: { "retry-after": "1" } });
+    throw new ApiError("propagation_pending", detail, { headers: { "retry-after": "1" } });
   }
 }
 

@@ -9,7 +9,7 @@ export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === "") return Number.MAX_SAFE_INTEGER;
   const match = /^s:(\d{1,15})$/.exec(base64UrlDecode(cursor) ?? "");
   if (!match) {
-    throw new ApiError(400, "invalid_cursor", "The cursor is not one this API returned.", {
+    throw new ApiError("invalid_cursor", "The cursor is not one this API returned.", {
       errors: [{ path: "cursor", message: "Invalid cursor" }],
     });
   }

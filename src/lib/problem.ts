@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { statusOf, type ErrorCode } from "./errors";
 
 export interface FieldError {
   path: string;
@@ -11,13 +12,16 @@ export interface FieldError {
  * Only the title and detail given here reach the wire; causes stay in logs.
  */
 export class ApiError extends Error {
+  /** Always the code's own status (src/lib/errors.ts): a code never travels with two. */
+  readonly status: ContentfulStatusCode;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly detail: string,
     readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
   ) {
     super(`${code}: ${detail}`);
+    this.status = statusOf(code);
   }
 }
 
@@ -56,13 +60,11 @@ export function problemResponse(c: Context, err: ApiError): Response {
 
 // One body for every refused key, so a caller cannot tell unknown from revoked from wrong secret.
 export const invalidApiKey = () =>
-  new ApiError(401, "invalid_api_key", "The API key is missing, malformed, unknown, expired or revoked.", {
+  new ApiError("invalid_api_key", "The API key is missing, malformed, unknown, expired or revoked.", {
     headers: { "www-authenticate": 'Bearer realm="keyward"' },
   });
 
-export const notFound = (what: string) => new ApiError(404, "not_found", `No ${what} with that id exists.`);
-
-export const forbidden = (code: string, detail: string) => new ApiError(403, code, detail);
+export const notFound = (what: string) => new ApiError("not_found", `No ${what} with that id exists.`);
 
 export const validationError = (errors: FieldError[], detail = "The request is not valid.") =>
-  new ApiError(400, "validation_error", detail, { errors });
+  new ApiError("validation_error", detail, { errors });

@@ -40,7 +40,7 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler<AppEnv> {
     if (c.req.method === "OPTIONS" && origin !== undefined && c.req.header("access-control-request-method") !== undefined) {
       c.header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
       if (!(await isRegisteredOrigin(c.env, origin))) {
-        return problemResponse(c, new ApiError(403, "origin_not_allowed", "This origin is not allowed to call this API."));
+        return problemResponse(c, new ApiError("origin_not_allowed", "This origin is not allowed to call this API."));
       }
       return c.body(null, 204, {
         "Access-Control-Allow-Origin": origin,

@@ -18,7 +18,7 @@ export function errorEnvelope(format: EnvelopeFormatter): MiddlewareHandler<AppE
   return async function errorEnvelopeMiddleware(c, next) {
     await next();
     if (!c.error) return;
-    const error = c.error instanceof ApiError ? c.error : new ApiError(500, "internal_error", "Something went wrong on our side.");
+    const error = c.error instanceof ApiError ? c.error : new ApiError("internal_error", "Something went wrong on our side.");
     const response = format(c, error);
     // Hono carries the earlier response's headers over; the envelope's content type wins.
     c.res = undefined;

@@ -6,7 +6,7 @@ import { ApiError } from "../lib/problem";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const tooLarge = () => {
-  throw new ApiError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+  throw new ApiError("payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
 };
 
 /** Caps every body at 1 MiB (413 problem+json), counted as it streams, not from Content-Length alone. */
@@ -26,7 +26,7 @@ export function jsonOnly(options: { except?: string[] } = {}): MiddlewareHandler
     const type = c.req.header("content-type");
     const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
     if ((type !== undefined || hasBody) && !/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type ?? "")) {
-      throw new ApiError(415, "unsupported_media_type", "Request bodies must be JSON with Content-Type: application/json.");
+      throw new ApiError("unsupported_media_type", "Request bodies must be JSON with Content-Type: application/json.");
     }
     await next();
   };

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { canSeePartner } from "../auth/authenticate";
-import { getKey, type ApiKeyRecord } from "../db/keys";
+import { getKey, type ApiKeyRecord, type KeyAuthRecord } from "../db/keys";
 import { getPartner, type Partner } from "../db/partners";
 import { getUser, type User } from "../db/users";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
-import { notFound } from "../lib/problem";
+import { invalidApiKey, notFound } from "../lib/problem";
 import { nowIso } from "../lib/time";
 import type { AuditContext } from "../db/audit";
 import type { Principal } from "../auth/principal";
@@ -43,3 +43,10 @@ export const auditContext = (c: Context<AppEnv>): AuditContext => ({
   requestId: c.get("requestId"),
   at: nowIso(),
 });
+
+/** The authenticated key's record; routes behind `authenticate({ accept: "key" })` always have one. */
+export function callingKey(c: Context<AppEnv>): KeyAuthRecord {
+  const principal = c.get("principal");
+  if (principal.kind !== "key") throw invalidApiKey();
+  return principal.auth;
+}

@@ -1,10 +1,10 @@
-import type { App } from "../app";
+import type { App } from "../hono";
 import { registerHealthz } from "./healthz";
 import { registerOAuth2Token } from "./oauth2_token";
 import { registerWellKnownOAuth } from "./well_known_oauth";
-import { registerFlexFactor } from "./seed_flexfactor";
-import { registerFlexslot } from "./seed_flexslot";
-import { registerMineSkin } from "./seed_mineskin";
+import { registerFlexFactor } from "./seeds/flexfactor";
+import { registerFlexslot } from "./seeds/flexslot";
+import { registerMineSkin } from "./seeds/mineskin";
 import { registerKeysVerify } from "./v1_keys_verify";
 import { registerAuditEventsList } from "./v1_audit_events_list";
 import { registerKeysCreate } from "./v1_keys_create";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { App } from "../app";
+import type { App } from "../hono";
 import { requestFacts } from "../auth/authenticate";
 import { missingScopes } from "../auth/scopes";
 import { failureThrottle } from "../auth/failure-throttle";

@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { assertOperatorOnlyFields, assertWithinAuthority, fencesForKeyCreatedKey, scopesForNewKey, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
@@ -13,30 +11,29 @@ import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { displayPrefix } from "../keys/format";
 import { ApiError, validationError } from "../lib/problem";
 import { KeyCreateSchema, KeyWithSecretSchema, serializeKey } from "../schemas/api-key";
-import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { json, jsonBody } from "../schemas/common";
 import { auditContext, visiblePartner } from "./access";
-import { PartnerParams } from "./v1_partners_get";
-import { assertKnownTier, operatorOrKey } from "./security";
+import { PartnerParams } from "../schemas/params";
+import { assertKnownTier } from "../config";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/partners/{partner_id}/keys",
   operationId: "createKey",
   tags: ["Keys"],
   summary: "Create an API key",
   description: "The response holds the full key. It is shown only here and on rotation; Keyward stores only an HMAC of it.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:write" },
+  errors: ["operator_only_field", "scope_escalation", "partner_revoked", "propagation_pending"],
   request: { params: PartnerParams, body: jsonBody(KeyCreateSchema) },
-  responses: { 201: json(KeyWithSecretSchema, "The new key, with its secret."), ...errorResponses, ...conflictResponse },
+  responses: { 201: json(KeyWithSecretSchema, "The new key, with its secret.") },
 });
 
 export const registerKeysCreate = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
-    requireScope(principal, "keys:write");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
-    if (partner.status === "revoked") throw new ApiError(409, "partner_revoked", "This partner is revoked; it cannot get new keys.");
+    if (partner.status === "revoked") throw new ApiError("partner_revoked", "This partner is revoked; it cannot get new keys.");
     const requested = c.req.valid("json");
     assertOperatorOnlyFields(principal, requested);
     assertKnownTier(c.env, requested.rate_limit_tier);

@@ -1,14 +1,11 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { z } from "@hono/zod-openapi";
+import { KeyParams } from "../schemas/params";
+import { authenticatedRoute, type App } from "../hono";
 import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, serializeKey } from "../schemas/api-key";
-import { errorResponses, json, KeyId } from "../schemas/common";
+import { json } from "../schemas/common";
 import { visibleKey } from "./access";
-import { operatorOrKey } from "./security";
 
-export const KeyParams = z.object({ key_id: KeyId });
-
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/keys/{key_id}",
   operationId: "getKey",
@@ -16,18 +13,16 @@ const route = createRoute({
   summary: "Read an API key",
   description:
     "Scopes are shown as the key can use them: filtered by its user's permissions. `all_permissions=true` shows the key's own scopes unfiltered.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:read" },
   request: {
     params: KeyParams,
     query: z.object({ all_permissions: z.enum(["true", "false"]).default("false"), expand: ExpandQuery }),
   },
-  responses: { 200: json(ApiKeySchema.extend(ExpandedKeyFields.shape), "The key (never its secret)."), ...errorResponses },
+  responses: { 200: json(ApiKeySchema.extend(ExpandedKeyFields.shape), "The key (never its secret).") },
 });
 
 export const registerKeysGet = (app: App) =>
   app.openapi(route, async (c) => {
-    requireScope(c.get("principal"), "keys:read");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
     const { all_permissions, expand } = c.req.valid("query");
     return c.json(serializeKey(key, { user, allPermissions: all_permissions === "true", expand }), 200);

@@ -1,23 +1,21 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { z } from "@hono/zod-openapi";
+import { authenticatedRoute, type App } from "../hono";
 import { listKeys } from "../db/keys";
 import { getUser, type User } from "../db/users";
 import { decodeCursor, page } from "../lib/cursor";
 import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, KeyStatusSchema, KeyTypeSchema, serializeKey } from "../schemas/api-key";
-import { Cursor, errorResponses, json, Limit, pageOf } from "../schemas/common";
+import { Cursor, json, Limit, pageOf } from "../schemas/common";
 import { visiblePartner } from "./access";
-import { PartnerParams } from "./v1_partners_get";
-import { operatorOrKey } from "./security";
+import { PartnerParams } from "../schemas/params";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/partners/{partner_id}/keys",
   operationId: "listKeys",
   tags: ["Keys"],
   summary: "List a partner's API keys, newest first",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:read" },
+  errors: ["invalid_cursor"],
   request: {
     params: PartnerParams,
     query: z.object({
@@ -28,12 +26,11 @@ const route = createRoute({
       expand: ExpandQuery,
     }),
   },
-  responses: { 200: json(pageOf(ApiKeySchema.extend(ExpandedKeyFields.shape), "ApiKeyPage"), "A page of keys."), ...errorResponses },
+  responses: { 200: json(pageOf(ApiKeySchema.extend(ExpandedKeyFields.shape), "ApiKeyPage"), "A page of keys.") },
 });
 
 export const registerKeysList = (app: App) =>
   app.openapi(route, async (c) => {
-    requireScope(c.get("principal"), "keys:read");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
     const { status, type, limit, cursor, expand } = c.req.valid("query");
     const db = c.env.DB;

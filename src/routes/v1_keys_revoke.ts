@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { authorityOf, shapeOf } from "../auth/key-rules";
 import { mayRevoke } from "../auth/authority";
 import { auditStatement } from "../db/audit";
@@ -8,34 +6,32 @@ import { ApiError } from "../lib/problem";
 import { keyChanged } from "../cache/propagate";
 import { keySql } from "../db/keys";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
-import { errorResponses, json } from "../schemas/common";
+import { json } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
-import { KeyParams } from "./v1_keys_get";
-import { operatorOrKey } from "./security";
+import { KeyParams } from "../schemas/params";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/keys/{key_id}/revoke",
   operationId: "revokeKey",
   tags: ["Keys"],
   summary: "Revoke an API key",
   description: "The key, and any secret still in a rotation grace period, is refused from the next request on. Idempotent.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:write" },
+  errors: ["scope_escalation", "propagation_pending"],
   request: { params: KeyParams },
-  responses: { 200: json(ApiKeySchema, "The revoked key."), ...errorResponses },
+  responses: { 200: json(ApiKeySchema, "The revoked key.") },
 });
 
 export const registerKeysRevoke = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
-    requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
     const authority = authorityOf(principal, c.env);
     if (authority && principal.kind === "key") {
       const self = key.id === principal.auth.key.id;
       if (!mayRevoke(shapeOf(key, user, principal.auth.partner, c.env), authority, { self })) {
-        throw new ApiError(403, "scope_escalation", "A key may revoke only keys whose scopes are within its own.");
+        throw new ApiError("scope_escalation", "A key may revoke only keys whose scopes are within its own.");
       }
     }
     // Repeating a revoke re-propagates it, which completes one whose propagation failed.

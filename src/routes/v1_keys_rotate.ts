@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { assertKeyManageable, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
@@ -11,12 +9,11 @@ import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { ApiError } from "../lib/problem";
 import { nowIso } from "../lib/time";
 import { KeyWithSecretSchema, RotateSchema, serializeKey } from "../schemas/api-key";
-import { conflictResponse, errorResponses, json } from "../schemas/common";
+import { json } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
-import { KeyParams } from "./v1_keys_get";
-import { operatorOrKey } from "./security";
+import { KeyParams } from "../schemas/params";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/keys/{key_id}/rotate",
   operationId: "rotateKey",
@@ -25,16 +22,15 @@ const route = createRoute({
   description:
     "Issues a new secret for the same key id. The old secret keeps working for `grace_period_seconds` (0 = refused at once). " +
     "Rotating again during a grace period retires the older secret immediately.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:write" },
+  errors: ["scope_escalation", "key_revoked", "key_expired", "propagation_pending"],
   request: { params: KeyParams, body: { required: false, content: { "application/json": { schema: RotateSchema } } } },
-  responses: { 200: json(KeyWithSecretSchema, "The key with its new secret."), ...errorResponses, ...conflictResponse },
+  responses: { 200: json(KeyWithSecretSchema, "The key with its new secret.") },
 });
 
 export const registerKeysRotate = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
-    requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
     assertKeyManageable(principal, key, "rotated");
     if (principal.kind === "key") {
@@ -54,7 +50,7 @@ export const registerKeysRotate = (app: App) =>
         .bind(key.id, minted.hash, HASH_VERSION, minted.lastFour, graceEnds ? key.secret_hash : null, graceEnds, audit.at),
       auditStatement(db, audit, key.partner_id, "key.rotated", key.id, { onlyIfChanged: true }),
     ]);
-    if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be rotated.");
+    if (!update?.meta.changes) throw new ApiError("key_revoked", "A revoked key cannot be rotated.");
     const record = await keyChanged(c.env, key.id);
     return c.json({ key: minted.full, api_key: serializeKey(record.key, { user }) }, 200);
   });

@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { assertKeyManageable, assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { dedupe } from "../auth/scopes";
 import { auditStatement } from "../db/audit";
@@ -8,22 +6,22 @@ import { list, setClause } from "../db/json";
 import { keyChanged } from "../cache/propagate";
 import { ApiError } from "../lib/problem";
 import { ApiKeySchema, KeyPatchSchema, serializeKey } from "../schemas/api-key";
-import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { json, jsonBody } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
-import { KeyParams } from "./v1_keys_get";
-import { assertKnownTier, operatorOrKey } from "./security";
+import { KeyParams } from "../schemas/params";
+import { assertKnownTier } from "../config";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "patch",
   path: "/v1/keys/{key_id}",
   operationId: "updateKey",
   tags: ["Keys"],
   summary: "Update an API key",
   description: "Changes take effect on the key's next request. `rate_limit_tier` and `credits_remaining` are operator-only.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:write" },
+  errors: ["operator_only_field", "scope_escalation", "key_revoked", "key_expired", "propagation_pending"],
   request: { params: KeyParams, body: jsonBody(KeyPatchSchema) },
-  responses: { 200: json(ApiKeySchema, "The updated key."), ...errorResponses, ...conflictResponse },
+  responses: { 200: json(ApiKeySchema, "The updated key.") },
 });
 
 const LIST_FIELDS = ["scopes", "resources", "allowed_origins", "allowed_ips", "allowed_agents"] as const;
@@ -32,7 +30,6 @@ const SCALAR_FIELDS = ["name", "description", "rate_limit_tier", "expires_at", "
 export const registerKeysUpdate = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
-    requireScope(principal, "keys:write");
     const { key, user } = await visibleKey(c, c.req.valid("param").key_id);
     assertKeyManageable(principal, key, "changed");
     const body = c.req.valid("json");
@@ -61,7 +58,7 @@ export const registerKeysUpdate = (app: App) =>
       db.prepare(`UPDATE api_keys SET ${set.sql}, version = version + 1 WHERE id = ?1 AND revoked_at IS NULL`).bind(key.id, ...set.binds),
       auditStatement(db, audit, key.partner_id, "key.updated", key.id, { onlyIfChanged: true }),
     ]);
-    if (!update?.meta.changes) throw new ApiError(409, "key_revoked", "A revoked key cannot be changed.");
+    if (!update?.meta.changes) throw new ApiError("key_revoked", "A revoked key cannot be changed.");
     const record = await keyChanged(c.env, key.id, { credits: body.credits_remaining, previousOrigins: key.allowed_origins });
     return c.json(serializeKey(record.key, { user }), 200);
   });

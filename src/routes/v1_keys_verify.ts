@@ -1,12 +1,10 @@
 import { resolvedTier } from "../config";
-import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { z } from "@hono/zod-openapi";
+import { authenticatedRoute, type App } from "../hono";
 import { checkAccessToken, checkKey } from "../auth/verify-key";
 import { looksLikeAccessToken } from "../oauth/access-token";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
-import { errorResponses, json, jsonBody, ScopeList, Text } from "../schemas/common";
-import { operatorOrKey } from "./security";
+import { json, jsonBody, ScopeList, Text } from "../schemas/common";
 
 const VerifyRequest = z
   .strictObject({
@@ -48,7 +46,7 @@ const VerifyResponse = z
   })
   .openapi("VerifyResult");
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/keys/verify",
   operationId: "verifyKey",
@@ -57,16 +55,14 @@ const route = createRoute({
   description:
     "Answers 200 with a precise `code` whatever the key's state. A verification counts against the key's rate limit and " +
     "credits exactly like a direct call. A partner key with `keys:verify` can verify only its own partner's keys.",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "keys:verify" },
   request: { body: jsonBody(VerifyRequest) },
-  responses: { 200: json(VerifyResponse, "The verdict."), ...errorResponses },
+  responses: { 200: json(VerifyResponse, "The verdict.") },
 });
 
 export const registerKeysVerify = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
-    requireScope(principal, "keys:verify");
     const body = c.req.valid("json");
     const check = looksLikeAccessToken(body.key) ? checkAccessToken : checkKey;
     const result = await check(c.env, body.key, {

@@ -1,21 +1,17 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
-import { errorResponses, json } from "../schemas/common";
-import { keyOnly } from "./security";
-import { callingKey } from "./v1_me_partner";
+import { json } from "../schemas/common";
+import { callingKey } from "./access";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/me/key",
   operationId: "getMyKey",
   tags: ["Introspection"],
   summary: "The calling API key",
   description: "Any valid key may call this, whatever its scopes. Scopes are those the key can actually use.",
-  security: keyOnly,
-  middleware: [authenticate({ accept: "key" })] as const,
-  responses: { 200: json(ApiKeySchema, "The key making this request."), ...errorResponses },
+  access: { caller: "key" },
+  responses: { 200: json(ApiKeySchema, "The key making this request.") },
 });
 
 export const registerMeKey = (app: App) =>

@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { syncOrigins } from "../cache/origin-registry";
 import { afterCommit } from "../cache/propagate";
 import { auditStatement } from "../db/audit";
@@ -8,21 +6,22 @@ import { list } from "../db/json";
 import { partnerSql, toPartner, type Partner } from "../db/partners";
 import { newPartnerId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
-import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { json, jsonBody } from "../schemas/common";
 import { PartnerCreateSchema, PartnerSchema, serializePartner } from "../schemas/partner";
 import { auditContext } from "./access";
-import { assertKnownTier, isUniqueViolation, operatorOnly } from "./security";
+import { assertKnownTier } from "../config";
+import { isUniqueViolation } from "../db/errors";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/partners",
   operationId: "createPartner",
   tags: ["Partners"],
   summary: "Create a partner",
-  security: operatorOnly,
-  middleware: [authenticate({ accept: "operator" })] as const,
+  access: { caller: "operator" },
+  errors: ["slug_taken", "propagation_pending"],
   request: { body: jsonBody(PartnerCreateSchema) },
-  responses: { 201: json(PartnerSchema, "The new partner."), ...errorResponses, ...conflictResponse },
+  responses: { 201: json(PartnerSchema, "The new partner.") },
 });
 
 export const registerPartnersCreate = (app: App) =>
@@ -54,7 +53,7 @@ export const registerPartnersCreate = (app: App) =>
       ]);
       created = toPartner(inserted!.results[0] as Record<string, unknown>);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError(409, "slug_taken", `A partner with slug "${body.slug}" already exists.`);
+      if (isUniqueViolation(err)) throw new ApiError("slug_taken", `A partner with slug "${body.slug}" already exists.`);
       throw err;
     }
     // Repeating a create would be 409, so the answer names the request that finishes the work.

@@ -1,23 +1,18 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
-import { errorResponses, json, PartnerId } from "../schemas/common";
+import { PartnerParams } from "../schemas/params";
+import { authenticatedRoute, type App } from "../hono";
+import { json } from "../schemas/common";
 import { PartnerSchema, serializePartner } from "../schemas/partner";
 import { visiblePartner } from "./access";
-import { operatorOnly } from "./security";
 
-export const PartnerParams = z.object({ partner_id: PartnerId });
-
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/partners/{partner_id}",
   operationId: "getPartner",
   tags: ["Partners"],
   summary: "Read a partner",
-  security: operatorOnly,
-  middleware: [authenticate({ accept: "operator" })] as const,
+  access: { caller: "operator" },
   request: { params: PartnerParams },
-  responses: { 200: json(PartnerSchema, "The partner."), ...errorResponses },
+  responses: { 200: json(PartnerSchema, "The partner.") },
 });
 
 export const registerPartnersGet = (app: App) =>

@@ -1,22 +1,19 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { listPartners } from "../db/partners";
 import { decodeCursor, page } from "../lib/cursor";
-import { errorResponses, json, pageOf, PageQuery } from "../schemas/common";
+import { json, pageOf, PageQuery } from "../schemas/common";
 import { PartnerSchema, serializePartner } from "../schemas/partner";
-import { operatorOnly } from "./security";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/partners",
   operationId: "listPartners",
   tags: ["Partners"],
   summary: "List partners, newest first",
-  security: operatorOnly,
-  middleware: [authenticate({ accept: "operator" })] as const,
+  access: { caller: "operator" },
+  errors: ["invalid_cursor"],
   request: { query: PageQuery },
-  responses: { 200: json(pageOf(PartnerSchema, "PartnerPage"), "A page of partners."), ...errorResponses },
+  responses: { 200: json(pageOf(PartnerSchema, "PartnerPage"), "A page of partners.") },
 });
 
 export const registerPartnersList = (app: App) =>

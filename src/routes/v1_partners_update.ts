@@ -1,27 +1,25 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { auditStatement } from "../db/audit";
 import { list, setClause } from "../db/json";
 import { partnerChanged } from "../cache/propagate";
 import { toPartner } from "../db/partners";
-import { errorResponses, json, jsonBody } from "../schemas/common";
+import { json, jsonBody } from "../schemas/common";
 import { PartnerPatchSchema, PartnerSchema, serializePartner } from "../schemas/partner";
 import { auditContext, visiblePartner } from "./access";
-import { PartnerParams } from "./v1_partners_get";
-import { assertKnownTier, operatorOnly } from "./security";
+import { PartnerParams } from "../schemas/params";
+import { assertKnownTier } from "../config";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "patch",
   path: "/v1/partners/{partner_id}",
   operationId: "updatePartner",
   tags: ["Partners"],
   summary: "Update a partner (including suspending or revoking it)",
   description: "Suspending or revoking a partner refuses all of its keys within 30 seconds.",
-  security: operatorOnly,
-  middleware: [authenticate({ accept: "operator" })] as const,
+  access: { caller: "operator" },
+  errors: ["propagation_pending"],
   request: { params: PartnerParams, body: jsonBody(PartnerPatchSchema) },
-  responses: { 200: json(PartnerSchema, "The updated partner."), ...errorResponses },
+  responses: { 200: json(PartnerSchema, "The updated partner.") },
 });
 
 export const registerPartnersUpdate = (app: App) =>

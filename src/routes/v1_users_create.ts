@@ -1,33 +1,30 @@
-import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate, requireScope } from "../auth/authenticate";
+import { authenticatedRoute, type App } from "../hono";
 import { assertNoEscalation } from "../auth/key-rules";
 import { auditStatement } from "../db/audit";
 import { list } from "../db/json";
 import { toUser, userSql, type User } from "../db/users";
 import { newUserId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
-import { conflictResponse, errorResponses, json, jsonBody } from "../schemas/common";
+import { json, jsonBody } from "../schemas/common";
 import { serializeUser, UserCreateSchema, UserSchema } from "../schemas/user";
 import { auditContext, visiblePartner } from "./access";
-import { PartnerParams } from "./v1_partners_get";
-import { isUniqueViolation, operatorOrKey } from "./security";
+import { PartnerParams } from "../schemas/params";
+import { isUniqueViolation } from "../db/errors";
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "post",
   path: "/v1/partners/{partner_id}/users",
   operationId: "createUser",
   tags: ["Users"],
   summary: "Create a user (a person or a bot) of a partner",
-  security: operatorOrKey,
-  middleware: [authenticate()] as const,
+  access: { caller: "operator_or_key", scope: "users:write" },
+  errors: ["scope_escalation", "email_taken"],
   request: { params: PartnerParams, body: jsonBody(UserCreateSchema) },
-  responses: { 201: json(UserSchema, "The new user."), ...errorResponses, ...conflictResponse },
+  responses: { 201: json(UserSchema, "The new user.") },
 });
 
 export const registerUsersCreate = (app: App) =>
   app.openapi(route, async (c) => {
-    requireScope(c.get("principal"), "users:write");
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
     const body = c.req.valid("json");
     // A user's permissions cap the keys bound to it; a key grants no more than it holds.
@@ -46,7 +43,7 @@ export const registerUsersCreate = (app: App) =>
       ]);
       created = toUser(inserted!.results[0] as Record<string, unknown>);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError(409, "email_taken", "This partner already has a user with that email.");
+      if (isUniqueViolation(err)) throw new ApiError("email_taken", "This partner already has a user with that email.");
       throw err;
     }
     return c.json(serializeUser(created), 201);

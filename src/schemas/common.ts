@@ -13,24 +13,6 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
-
-/** Error responses every authenticated canonical route can give; spread into each route's `responses`. */
-export const errorResponses = {
-  400: problem("The request is malformed or fails validation."),
-  401: problem("Missing, malformed, unknown, expired or revoked credential."),
-  402: problem("The calling key has no credits left (`credits_exhausted`)."),
-  403: problem("The credential may not do this."),
-  404: problem("No such object, or not visible to this credential."),
-  429: problem("Too many requests."),
-  503: problem("A storage dependency is unavailable; retry later."),
-} as const;
-
-export const conflictResponse = { 409: problem("The request conflicts with the object's current state.") } as const;
-
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },

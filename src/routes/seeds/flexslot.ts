@@ -1,11 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
-import type { KeyAuthRecord } from "../db/keys";
-import { errorResponses, json } from "../schemas/common";
-import { PartnerSchema } from "../schemas/partner";
-import { keyOnly } from "./security";
-import { callingKey } from "./v1_me_partner";
+import { z } from "@hono/zod-openapi";
+import { authenticatedRoute, type App } from "../../hono";
+import type { KeyAuthRecord } from "../../db/keys";
+import { json } from "../../schemas/common";
+import { PartnerSchema } from "../../schemas/partner";
+import { callingKey } from "../access";
 
 /** flexslot's self-serializer for /me/partner (seed 000): exactly its documented fields. */
 export const FlexslotPartnerSchema = PartnerSchema.pick({ id: true, slug: true, name: true, contact_email: true, website_url: true })
@@ -43,7 +41,7 @@ export function serializeFlexslotPartner({ key, partner }: KeyAuthRecord): z.inf
   };
 }
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/api/public/v1/me/partner",
   operationId: "getFlexslotPartner",
@@ -51,9 +49,8 @@ const route = createRoute({
   summary: "Read the calling user's partner row",
   description:
     "flexslot's shape. `api_key_prefix` is the calling key's prefix; `game_scopes` are the partner's resources; personal access tokens are `kw_pat_…`.",
-  security: keyOnly,
-  middleware: [authenticate({ accept: "key" })] as const,
-  responses: { 200: json(FlexslotPartnerSchema, "Self-serializer for /me/partner."), ...errorResponses },
+  access: { caller: "key" },
+  responses: { 200: json(FlexslotPartnerSchema, "Self-serializer for /me/partner.") },
 });
 
 export const registerFlexslot = (app: App) => app.openapi(route, (c) => c.json(serializeFlexslotPartner(callingKey(c)), 200));

@@ -1,14 +1,12 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
-import type { KeyAuthRecord } from "../db/keys";
-import type { AppEnv } from "../env";
-import { ApiError } from "../lib/problem";
-import { errorEnvelope } from "../middleware/error-envelope";
-import { json } from "../schemas/common";
-import { keyOnly } from "./security";
-import { callingKey } from "./v1_me_partner";
+import { authenticatedRoute, type App } from "../../hono";
+import type { KeyAuthRecord } from "../../db/keys";
+import type { AppEnv } from "../../env";
+import { ApiError } from "../../lib/problem";
+import { errorEnvelope } from "../../middleware/error-envelope";
+import { json } from "../../schemas/common";
+import { callingKey } from "../access";
 
 const Message = z.object({ code: z.string(), message: z.string() });
 
@@ -70,20 +68,21 @@ function mineSkinError(c: Context<AppEnv>, error: ApiError): Response {
 /** MineSkin requires a User-Agent, or MineSkin-User-Agent where a browser cannot set one. */
 const requireUserAgent: MiddlewareHandler<AppEnv> = async function requireUserAgent(c, next) {
   if (!c.req.header("user-agent")?.trim() && !c.req.header("mineskin-user-agent")?.trim()) {
-    throw new ApiError(403, "invalid_user_agent", "Send a User-Agent (or MineSkin-User-Agent) header naming your application, e.g. ExampleApp/v1.0.");
+    throw new ApiError("invalid_user_agent", "Send a User-Agent (or MineSkin-User-Agent) header naming your application, e.g. ExampleApp/v1.0.");
   }
   await next();
 };
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v2/me/apikey",
   operationId: "getMineSkinApiKey",
   tags: ["MineSkin"],
   summary: "Get the current API key",
   description: "MineSkin's shape. Requires `User-Agent` or `MineSkin-User-Agent`.",
-  security: keyOnly,
-  middleware: [errorEnvelope(mineSkinError), requireUserAgent, authenticate({ accept: "key" })] as const,
+  access: { caller: "key" },
+  before: [errorEnvelope(mineSkinError), requireUserAgent],
+  ownErrorShapes: true,
   request: {
     headers: z.object({
       "user-agent": z.string().max(1024).optional().openapi({ example: "ExampleApp/v1.0" }),

@@ -1,15 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { App } from "../app";
-import { authenticate } from "../auth/authenticate";
-import { getKey, listKeys, type ApiKeyRecord } from "../db/keys";
-import type { AppEnv } from "../env";
-import { isKeyId } from "../keys/format";
-import { ApiError } from "../lib/problem";
-import { errorEnvelope } from "../middleware/error-envelope";
-import { json } from "../schemas/common";
-import { keyOnly } from "./security";
-import { callingKey } from "./v1_me_partner";
+import { authenticatedRoute, type App } from "../../hono";
+import { getKey, listKeys, type ApiKeyRecord } from "../../db/keys";
+import type { AppEnv } from "../../env";
+import { isKeyId } from "../../keys/format";
+import { ApiError } from "../../lib/problem";
+import { errorEnvelope } from "../../middleware/error-envelope";
+import { json } from "../../schemas/common";
+import { callingKey } from "../access";
 
 /** FlexFactor's bodies (seeds 003, 004), word for word where documented. */
 const AUTH_FAILED = "Authentication failed. Invalid bearer token.";
@@ -83,7 +81,7 @@ function flexFactorError(c: Context<AppEnv>, error: ApiError): Response {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LISTED = 1000;
 
-const route = createRoute({
+const route = authenticatedRoute({
   method: "get",
   path: "/v1/api-keys/{id}",
   operationId: "getFlexFactorApiKey",
@@ -92,8 +90,9 @@ const route = createRoute({
   description:
     "FlexFactor's shapes. With an account id (`mid`, the partner id) it lists that account's live keys; with a key id it returns " +
     "that key. Authenticate with a token from /oauth2/token (or the key itself). Publishable keys cannot read key metadata.",
-  security: keyOnly,
-  middleware: [errorEnvelope(flexFactorError), authenticate({ accept: "key" })] as const,
+  access: { caller: "key" },
+  before: [errorEnvelope(flexFactorError)],
+  ownErrorShapes: true,
   request: {
     params: z.object({
       id: z.string().max(64).openapi({
@@ -118,17 +117,17 @@ const route = createRoute({
 export const registerFlexFactor = (app: App) =>
   app.openapi(route, async (c) => {
     const { key: caller, partner } = callingKey(c);
-    if (caller.type === "publishable") throw new ApiError(403, "insufficient_scope", "Publishable keys cannot read key metadata.");
+    if (caller.type === "publishable") throw new ApiError("insufficient_scope", "Publishable keys cannot read key metadata.");
     const { id } = c.req.valid("param");
     const db = c.env.DB;
 
     if (isKeyId(id)) {
       const key = await getKey(db, id);
-      if (!key || key.partner_id !== partner.id) throw new ApiError(404, "not_found", NOT_FOUND);
+      if (!key || key.partner_id !== partner.id) throw new ApiError("not_found", NOT_FOUND);
       return c.json(serializeFlexFactorKey(key), 200);
     }
     if (!UUID.test(id)) return c.json(failedRetrieval([NOT_FOUND, "Invalid API key ID."]), 400);
-    if (id.toLowerCase() !== partner.id) throw new ApiError(404, "not_found", NOT_FOUND);
+    if (id.toLowerCase() !== partner.id) throw new ApiError("not_found", NOT_FOUND);
 
     const live = await listKeys(db, partner.id, { status: "active" }, Number.MAX_SAFE_INTEGER, MAX_LISTED);
     return c.json(
