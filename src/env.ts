@@ -1,13 +1,13 @@
 import type { Principal } from "./auth/principal";
 
-/** Bindings declared in wrangler.toml plus the two secrets. */
-export interface Bindings {
-  DB: D1Database;
-  KEY_CACHE: KVNamespace;
-  KEY_GUARD: DurableObjectNamespace<import("./limiter/key-guard").KeyGuard>;
-  KEY_PREFIX: string;
-  RATE_LIMIT_TIERS: string;
-  SERVER_TIMING?: string;
+/**
+ * The Worker's bindings. Everything wrangler.toml declares comes from `Env`, which `npm run types`
+ * (`wrangler types`) generates into worker-configuration.d.ts, and `npm run typecheck` refuses to
+ * pass while that file is out of date, so this type cannot drift from the configuration. Declared
+ * here: the optional vars wrangler.toml leaves unset, and the two secrets, which a deployment may
+ * lack (the API then answers 503 `not_configured`).
+ */
+export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER"> {
   /** `closed` (default): 503 when a key's Durable Object is unreachable; `open`: waive the rate limit only. */
   GUARD_FAILURE_MODE?: string;
   /**
