@@ -22,11 +22,16 @@ export interface Access {
 
 type SecurityRequirement = Record<string, string[]>;
 
-const SECURITY: Record<Caller, SecurityRequirement[]> = {
-  operator: [{ operator: [] }],
-  key: [{ apiKey: [] }, { apiKeyHeader: [] }],
-  operator_or_key: [{ operator: [] }, { apiKey: [] }, { apiKeyHeader: [] }],
-};
+/**
+ * OpenAPI 3.1 lets a non-OAuth requirement list the roles it needs: a key's requirement names the
+ * scope the route enforces, so generated clients and readers see it where the middleware checks it.
+ */
+function securityOf({ caller, scope }: Access): SecurityRequirement[] {
+  const keyNeeds: string[] = scope ? [scope] : [];
+  const key: SecurityRequirement[] = [{ apiKey: keyNeeds }, { apiKeyHeader: keyNeeds }];
+  if (caller === "operator") return [{ operator: [] }];
+  return caller === "key" ? key : [{ operator: [] }, ...key];
+}
 
 const ACCEPT = { operator: "operator", key: "key", operator_or_key: "any" } as const;
 
@@ -99,7 +104,7 @@ export function authenticatedRoute<const R extends AuthenticatedRouteConfig>(con
   if (rest.request?.body) codes.push(...BODY_ERRORS);
   return createRoute({
     ...rest,
-    security: SECURITY[access.caller],
+    security: securityOf(access),
     middleware,
     responses: { ...(ownErrorShapes ? {} : problemResponses(codes)), ...responses } as R["responses"],
   });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mintKey } from "../../src/keys/crypto";
+import { ERROR_CODES, isErrorCode } from "../../src/lib/errors";
 import { ADMIN, call, createKey, createPartner, createUser } from "../helpers";
 
 // Every generated request must end in a 2xx-4xx, and every 4xx of the canonical API must be
@@ -117,6 +118,8 @@ describe("fuzz: malformed requests across every route and credential", () => {
           expect(res.headers.get("content-type"), `${r.method} ${path}`).toContain("application/problem+json");
           const body = JSON.parse(text);
           expect(body).toMatchObject({ status: res.status, code: expect.any(String), request_id: expect.any(String) });
+          // A code is a promise: it is in the one list (src/lib/errors.ts) and always travels with its status.
+          expect(isErrorCode(body.code) && ERROR_CODES[body.code].status, `${body.code} on ${res.status}`).toBe(res.status);
         }
         expect(text).not.toMatch(/\bat [\w.<>]+ \(|\.ts:\d+/);
       }),
