@@ -119,7 +119,8 @@ describe("fuzz: malformed requests across every route and credential", () => {
           const body = JSON.parse(text);
           expect(body).toMatchObject({ status: res.status, code: expect.any(String), request_id: expect.any(String) });
           // A code is a promise: it is in the one list (src/lib/errors.ts) and always travels with its status.
-          expect(isErrorCode(body.code) && ERROR_CODES[body.code].status, `${body.code} on ${res.status}`).toBe(res.status);
+          const code: string = body.code;
+          expect(isErrorCode(code) && ERROR_CODES[code].status, `${code} on ${res.status}`).toBe(res.status);
         }
         expect(text).not.toMatch(/\bat [\w.<>]+ \(|\.ts:\d+/);
       }),
