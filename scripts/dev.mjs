@@ -23,7 +23,8 @@ console.log(
     : "✔ local D1 database up to date (no migrations to apply)",
 );
 
-const wrangler = startWrangler(PORT, { extraArgs });
+// --test-scheduled: `curl "localhost:8787/__scheduled?cron=*+*+*+*+*"` runs the Cron Trigger (the outbox sweep).
+const wrangler = startWrangler(PORT, { extraArgs: ["--test-scheduled", ...extraArgs] });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
 wrangler.on("exit", (code) => process.exit(code ?? 0));
 

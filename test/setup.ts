@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import schema from "../schema.sql?raw";
 
@@ -21,5 +22,5 @@ await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
   await exports.default.fetch(new Request("http://keyward.test/healthz"));
   await exports.default.fetch(new Request("http://keyward.test/v1/partners?limit=1", { headers: admin }));
   const guard = (env as unknown as { KEY_GUARD: DurableObjectNamespace<import("../src/limiter/key-guard").KeyGuard> }).KEY_GUARD;
-  await guard.get(guard.idFromName("warm-up")).usage();
+  await runInDurableObject(guard.get(guard.idFromName("warm-up")), () => undefined);
 }

@@ -79,7 +79,7 @@ function networkAddress(address: Address, prefix: number): Address {
 }
 
 /** The text stored for an entry: canonical address, `/prefix` only for networks. */
-export function formatNetwork({ address, prefix }: Network): string {
+function formatNetwork({ address, prefix }: Network): string {
   const full = address.kind() === "ipv4" ? 32 : 128;
   return prefix === full ? address.toString() : `${address.toString()}/${prefix}`;
 }

@@ -1,20 +1,17 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { constantTimeEqual } from "../keys/crypto";
 import { ApiError, invalidApiKey } from "../lib/problem";
-import { keyPrefix } from "../config";
-import { maskKey, parseKey } from "../keys/format";
-import { presentedCredential } from "./credentials";
-import { failureThrottle, type FailureThrottle } from "./failure-throttle";
+import { maskKey } from "../keys/format";
+import { classifyCredential, presentedCredential } from "./credentials";
+import { failureThrottle } from "./failure-throttle";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
-import type { Context } from "hono";
 import type { RateLimitState } from "../limiter/policy";
 import type { AllowlistRefusal, RequestFacts } from "../allowlists/compile";
-import { looksLikeAccessToken } from "../oauth/access-token";
 import type { KeyAuthRecord } from "../db/keys";
 import { rateLimitFields } from "./ratelimit-fields";
-import { checkAccessToken, checkKey, type KeyRefusal } from "./verify-key";
+import { checkCredential, type KeyRefusal } from "./verify-key";
 
 export interface AuthenticateOptions {
   /** Who may call: the operator's ADMIN_TOKEN, a partner key, or either. Default `"any"`. */
@@ -22,7 +19,7 @@ export interface AuthenticateOptions {
 }
 
 /** Shorter operator tokens are refused outright: a guessable ADMIN_TOKEN is a misconfiguration. */
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
+const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 const notConfigured = () =>
   new ApiError("not_configured", `This Keyward deployment has no ADMIN_TOKEN of at least ${MIN_ADMIN_TOKEN_LENGTH} characters set.`);
@@ -67,16 +64,13 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     if (accept !== "key" && isOperatorToken(presented, c.env.ADMIN_TOKEN, accept === "operator")) {
       principal = operatorPrincipal;
     } else {
+      const credential = classifyCredential(c.env, presented);
       // Logged masked, and only when shaped like one of ours: a stranger's pasted secret is never logged, even in part.
-      if (parseKey(presented, keyPrefix(c.env))) c.set("maskedKey", maskKey(presented));
+      if (credential.kind === "key") c.set("maskedKey", maskKey(presented));
       const facts = requestFacts(c.req.raw.headers);
-      const check = looksLikeAccessToken(presented) ? checkAccessToken : checkKey;
-      if (accept === "operator") {
-        // A check that spends nothing: a valid key learns it is in the wrong place, not that it is invalid.
-        const result = await check(c.env, presented, { facts, cost: 0 });
-        throw result.ok ? new ApiError("operator_only", "Only the operator may call this route.") : failed();
-      }
-      const result = await check(c.env, presented, { facts });
+      // On an operator-only route the check spends nothing: a valid key learns it is in the wrong place, not that it is invalid.
+      const result = await checkCredential(c.env, credential, { facts, cost: accept === "operator" ? 0 : 1 });
+      if (accept === "operator") throw result.ok ? new ApiError("operator_only", "Only the operator may call this route.") : failed();
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
       if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.auth, result.ratelimit);
@@ -86,7 +80,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
         c.set("corsOrigin", facts.origin);
       }
       if (!result.ok) throw refused!.status === 401 ? failed() : refused;
-      principal = keyPrincipal(result.auth, { scopes: result.scopes, credits: result.credits });
+      principal = keyPrincipal(result);
       // The key's own list admitted this browser origin: the response may be read by it.
       if (facts.origin !== null) c.set("corsOrigin", facts.origin);
     }
@@ -116,12 +110,6 @@ const tooManyFailures = (wait: number) =>
   new ApiError("too_many_failed_attempts", "Too many failed authentications from this address. Retry later.", {
     headers: { "retry-after": String(wait) },
   });
-
-/** 429 for an address that failed to authenticate too often. */
-export function assertNotThrottled(throttle: FailureThrottle, ip: string): void {
-  const wait = throttle.retryAfter(ip);
-  if (wait > 0) throw tooManyFailures(wait);
-}
 
 /**
  * Rate-limit fields on every key-authenticated response: the IETF structured fields

@@ -45,7 +45,7 @@ export const ownElseInherited = (own: readonly string[], inherited: readonly str
 const subset = (inner: readonly string[], outer: readonly string[]) => inner.every((x) => outer.includes(x));
 
 /** `inner` lies inside `outer`: same family, at least as long a prefix, and inside its range. */
-export function networkWithin(inner: Network, outer: Network): boolean {
+function networkWithin(inner: Network, outer: Network): boolean {
   return (
     inner.address.kind() === outer.address.kind() &&
     inner.prefix >= outer.prefix &&
@@ -56,14 +56,14 @@ export function networkWithin(inner: Network, outer: Network): boolean {
 const networks = (entries: readonly string[]) => entries.map(parseNetwork).filter((n): n is Network => n !== null);
 
 /** Every entry of `inner` lies inside some network of `outer` (CIDR containment). */
-export function ipsWithin(inner: readonly string[], outer: readonly string[]): boolean {
+function ipsWithin(inner: readonly string[], outer: readonly string[]): boolean {
   const outerNets = networks(outer);
   const innerNets = networks(inner);
   return innerNets.length === inner.length && innerNets.every((n) => outerNets.some((o) => networkWithin(n, o)));
 }
 
 /** A tier no looser than another: no larger a burst, no faster a rate. */
-export const tierWithin = (inner: Tier, outer: Tier) =>
+const tierWithin = (inner: Tier, outer: Tier) =>
   inner.limit <= outer.limit && inner.limit * outer.window_seconds <= outer.limit * inner.window_seconds;
 
 const effectiveScopesOf = (shape: KeyShape) =>

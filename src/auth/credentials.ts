@@ -1,4 +1,8 @@
+import { keyPrefix } from "../config";
+import type { Bindings } from "../env";
+import { parseKey, type ParsedKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
+import { looksLikeAccessToken } from "../oauth/access-token";
 
 /** Where a caller may put its credential. Header names are case-insensitive by HTTP, so `x-apikey` covers Partoo's `x-APIKey`. */
 const KEY_HEADERS = ["x-api-key", "x-apikey"] as const;
@@ -26,4 +30,18 @@ export function presentedCredential(headers: Headers): string | null {
     });
   }
   return presented[0] ?? null;
+}
+
+/**
+ * What a presented credential is, decided once per request from its shape alone (no I/O, no
+ * crypto): an access token from /oauth2/token, one of our keys (parsed), or neither. Both the
+ * check and the request log read it, so nothing parses the credential a second time.
+ */
+export type Credential = { kind: "token"; token: string } | { kind: "key"; key: ParsedKey } | { kind: "unknown" };
+
+/** Classifies `presented` for `checkCredential`; a key's shape depends on the deployment's KEY_PREFIX. */
+export function classifyCredential(env: Pick<Bindings, "KEY_PREFIX">, presented: string): Credential {
+  if (looksLikeAccessToken(presented)) return { kind: "token", token: presented };
+  const key = parseKey(presented, keyPrefix(env));
+  return key ? { kind: "key", key } : { kind: "unknown" };
 }

@@ -1,7 +1,7 @@
 import type { Bindings } from "../env";
 import { SlidingWindow } from "../limiter/sliding-window";
 import { parseIp } from "../allowlists/ip";
-import { setBounded } from "../lib/bounded-map";
+import { IsolateCache } from "../lib/isolate-cache";
 
 /**
  * Throttles failed authentications per client address (`CF-Connecting-IP`; IPv6 per /64, which
@@ -16,12 +16,12 @@ import { setBounded } from "../lib/bounded-map";
  * throttle themselves. The same goes for requests without the header (only possible off Cloudflare).
  */
 export class FailureThrottle {
-  private readonly windows = new Map<string, SlidingWindow>();
+  // No TTL: a window forgets old failures itself; the bound caps how many addresses are tracked.
+  private readonly windows = new IsolateCache<string, SlidingWindow>({ max: 10_000 });
 
   constructor(
     readonly limit: number,
     readonly windowMs: number,
-    private readonly maxAddresses = 10_000,
   ) {}
 
   /** Seconds the address must wait, or 0 when it may try. */
@@ -38,7 +38,7 @@ export class FailureThrottle {
     let window = this.windows.get(subscriber);
     if (!window) {
       window = new SlidingWindow(this.limit, this.windowMs);
-      setBounded(this.windows, subscriber, window, this.maxAddresses);
+      this.windows.set(subscriber, window);
     }
     window.tryAdmit(now);
   }
@@ -47,7 +47,7 @@ export class FailureThrottle {
 const isLoopback = (ip: string) => parseIp(ip)?.range() === "loopback";
 
 /** What one client holds: an IPv4 address, or an IPv6 /64 (a fresh address in it is no escape). */
-export function subscriberOf(ip: string): string {
+function subscriberOf(ip: string): string {
   const address = parseIp(ip);
   if (!address) return ip;
   if (address.kind() === "ipv4") return address.toString();

@@ -1,4 +1,4 @@
-import { setBounded } from "../lib/bounded-map";
+import { IsolateCache } from "../lib/isolate-cache";
 import { now as clockNow } from "../lib/clock";
 
 /**
@@ -8,18 +8,14 @@ import { now as clockNow } from "../lib/clock";
  * costs at most one read per isolate per minute, and no write (DESIGN §3a). Keyed by the
  * credential's digest or token id, never by the secret itself.
  */
-const RETIRED_TTL_MS = 60_000;
-const MAX_ENTRIES = 10_000;
-const retired = new Map<string, number>();
+const retired = new IsolateCache<string, true>({ max: 10_000, ttlMs: 60_000 });
 
+/** Whether `credential` (a digest or token id) was refused by D1 within the last minute. */
 export function recentlyRetired(credential: string, now = clockNow()): boolean {
-  const until = retired.get(credential);
-  if (until === undefined) return false;
-  if (until > now) return true;
-  retired.delete(credential);
-  return false;
+  return retired.get(credential, now) !== undefined;
 }
 
+/** Remembers that D1 refused `credential`, for a minute. */
 export function rememberRetired(credential: string, now = clockNow()): void {
-  setBounded(retired, credential, now + RETIRED_TTL_MS, MAX_ENTRIES);
+  retired.set(credential, true, { now });
 }

@@ -1,15 +1,16 @@
 import { cachedKeyRecord, freshKeyRecord, publishToKv, type CachedRecord } from "../cache/key-records";
-import { keyPrefix } from "../config";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import type { CallerRefusal, RateLimitState } from "../limiter/policy";
 import { askGuard } from "../limiter/client";
 import { checkAllowlists, allowlistsOf, type RequestFacts } from "../allowlists/compile";
 import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
-import { parseKey } from "../keys/format";
+import type { ParsedKey } from "../keys/format";
 import { ApiError } from "../lib/problem";
 import { isPast } from "../lib/time";
 import { readAccessToken, secretBinding } from "../oauth/access-token";
+import type { Credential } from "./credentials";
+import type { CheckedKey } from "./principal";
 import { recentlyRetired, rememberRetired } from "./retired-credentials";
 import { effectiveScopes, missingScopes } from "./scopes";
 
@@ -23,24 +24,19 @@ export type KeyRefusal =
   | "rate_limited"
   | "credits_exhausted";
 
+/** What a check knows once the key itself is identified: everything but `invalid_api_key`. */
+type Identified = CheckedKey & { ratelimit: RateLimitState };
+
 export type KeyCheck =
-  | {
+  | (Identified & {
       ok: true;
-      auth: KeyAuthRecord;
+      /** What this credential may use: `keyScopes`, or an access token's share of them. */
       scopes: string[];
-      ratelimit: RateLimitState;
-      credits: number | null;
       /** The stored hash of the secret this credential was checked against (current, or previous in a grace period). */
       secretHash: string;
-    }
-  | {
-      ok: false;
-      reason: KeyRefusal;
-      /** Present once the key itself was identified (everything but invalid_api_key). */
-      auth?: KeyAuthRecord;
-      ratelimit?: RateLimitState;
-      credits?: number | null;
-    };
+    })
+  | (Identified & { ok: false; reason: Exclude<KeyRefusal, "invalid_api_key"> })
+  | { ok: false; reason: "invalid_api_key"; auth?: undefined; ratelimit?: undefined };
 
 export interface CheckOptions {
   facts: RequestFacts;
@@ -50,6 +46,8 @@ export interface CheckOptions {
   requiredScopes?: readonly string[];
   /** Only keys of this partner count as valid (a partner verifying keys sees only its own). */
   partnerId?: string;
+  /** Whether an access token may stand for its key; not where a key is exchanged for a token. Default true. */
+  acceptTokens?: boolean;
 }
 
 export function pepperOf(env: Bindings): string {
@@ -70,19 +68,25 @@ function liveSecretHashes({ key }: KeyAuthRecord, now: number): string[] {
 type Identify = (record: KeyAuthRecord) => Promise<string | null>;
 
 /**
- * Decides whether a presented key may make one request of `cost` units now, and counts it.
+ * Decides whether a presented credential may make one request of `cost` units now, and counts it.
+ * Access tokens and keys take the same path once their key is known.
  *
- * Cost order: shape and HMAC tag (no I/O) → record from isolate cache, KV, or D1 on a miss →
- * constant-time digest compare → allowlists and scopes (precompiled, no I/O) → one RPC to the
- * key's Durable Object, which owns revocation, expiry, partner status, the rate limit and
- * credits. A cached record the guard finds stale is reloaded from D1 once, so caches never
- * decide anything that must be immediate.
+ * Cost order: shape (classified once, by `classifyCredential`) and HMAC tag or token signature
+ * (no I/O) → record from isolate cache, KV, or D1 on a miss → constant-time digest compare →
+ * allowlists and scopes (precompiled, no I/O) → one RPC to the key's Durable Object, which owns
+ * revocation, expiry, partner status, the rate limit and credits. A cached record the guard finds
+ * stale is reloaded from D1 once, so caches never decide anything that must be immediate.
  */
-export async function checkKey(env: Bindings, presented: string, options: CheckOptions): Promise<KeyCheck> {
-  const parsed = parseKey(presented, keyPrefix(env));
+export async function checkCredential(env: Bindings, credential: Credential, options: CheckOptions): Promise<KeyCheck> {
   const pepper = pepperOf(env);
-  const digest = parsed && (await verifiedDigest(pepper, parsed));
-  if (!parsed || !digest) return invalid;
+  if (credential.kind === "key") return checkKey(env, pepper, credential.key, options);
+  if (credential.kind === "token" && options.acceptTokens !== false) return checkAccessToken(env, pepper, credential.token, options);
+  return invalid;
+}
+
+async function checkKey(env: Bindings, pepper: string, parsed: ParsedKey, options: CheckOptions): Promise<KeyCheck> {
+  const digest = await verifiedDigest(pepper, parsed);
+  if (!digest) return invalid;
   const now = Date.now();
   const identify: Identify = async (record) => {
     if (record.key.type !== parsed.type) return null;
@@ -94,12 +98,12 @@ export async function checkKey(env: Bindings, presented: string, options: CheckO
 }
 
 /**
- * The same decision for an access token from /oauth2/token. A token lives no longer than the
- * secret that minted it: it is refused from the moment that secret is (rotation without grace,
- * the end of a grace period, revocation, expiry, suspension), never by clock arithmetic.
+ * A token lives no longer than the secret that minted it: it is refused from the moment that
+ * secret is (rotation without grace, the end of a grace period, revocation, expiry, suspension),
+ * never by clock arithmetic.
  */
-export async function checkAccessToken(env: Bindings, token: string, options: CheckOptions): Promise<KeyCheck> {
-  const claims = await readAccessToken(pepperOf(env), token);
+async function checkAccessToken(env: Bindings, pepper: string, token: string, options: CheckOptions): Promise<KeyCheck> {
+  const claims = await readAccessToken(pepper, token);
   if (!claims) return invalid;
   const now = Date.now();
   const identify: Identify = async (record) => {
@@ -107,6 +111,36 @@ export async function checkAccessToken(env: Bindings, token: string, options: Ch
     return null;
   };
   return admit(env, claims.sub, `token:${claims.jti}`, identify, claims.scope.split(" ").filter(Boolean), options);
+}
+
+/** A record the credential proved valid against, and whether it came from D1 just now. */
+interface Identification {
+  record: KeyAuthRecord;
+  secretHash: string;
+  fresh: boolean;
+}
+
+/**
+ * Finds the key's record and the live secret the credential matches. A credential that misses its
+ * cached record was most likely just rotated in: D1 is checked once. One that D1 refused (a
+ * rotated-out secret, a retired token) is not read again for a minute, and never causes a write:
+ * a record read from D1 reaches KV only once a credential proved it.
+ */
+async function identified(env: Bindings, keyId: string, credential: string, identify: Identify): Promise<Identification | null> {
+  let { record, fresh, unpublished }: CachedRecord = await cachedKeyRecord(env, keyId);
+  if (record && !fresh && recentlyRetired(credential)) return null;
+  let secretHash = record && (await identify(record));
+  if (record && !fresh && !secretHash) {
+    const known = record;
+    record = await freshKeyRecord(env, keyId);
+    fresh = true;
+    unpublished = record !== null && (record.key.version !== known.key.version || record.partner.version !== known.partner.version);
+    secretHash = record && (await identify(record));
+  }
+  if (record && !secretHash) rememberRetired(credential);
+  if (!record || !secretHash) return null;
+  if (unpublished) await publishToKv(env, record);
+  return { record, secretHash, fresh };
 }
 
 async function admit(
@@ -118,51 +152,33 @@ async function admit(
   options: CheckOptions,
 ): Promise<KeyCheck> {
   const cost = options.cost ?? 1;
-  let { record, fresh, unpublished }: CachedRecord = await cachedKeyRecord(env, keyId);
-  if (record && !fresh && recentlyRetired(credential)) return invalid;
-  let secretHash = record && (await identify(record));
-  // A credential that misses its cached record was most likely just rotated in: check D1 once.
-  // One that D1 refused (a rotated-out secret, a retired token) is not read again for a minute,
-  // and never causes a write: a record read from D1 reaches KV only once a credential proved it.
-  if (record && !fresh && !secretHash) {
-    const known = record;
-    record = await freshKeyRecord(env, keyId);
-    fresh = true;
-    unpublished = record !== null && (record.key.version !== known.key.version || record.partner.version !== known.partner.version);
-    secretHash = record && (await identify(record));
+  let found = await identified(env, keyId, credential, identify);
+  if (!found || (options.partnerId !== undefined && found.record.partner.id !== options.partnerId)) return invalid;
+  for (;;) {
+    const { record, secretHash, fresh } = found;
+    const keyScopes = effectiveScopes(record.key.scopes, record.user ? record.user.permissions : null);
+    const scopes = tokenScopes === null ? keyScopes : tokenScopes.filter((s) => keyScopes.includes(s));
+    const refusal: CallerRefusal | null =
+      checkAllowlists(allowlistsOf(record), options.facts) ??
+      (missingScopes(options.requiredScopes ?? [], scopes).length > 0 ? "insufficient_scope" : null);
+    const verdict = await askGuard(env, record, cost, refusal);
+    if (verdict.outcome === "stale" && !fresh) {
+      // The guard knows a newer record than the cache held: D1 has it, and the credential must still match it.
+      const reloaded = await freshKeyRecord(env, keyId);
+      const hash = reloaded && (await identify(reloaded));
+      if (!reloaded || !hash) return invalid;
+      await publishToKv(env, reloaded);
+      found = { record: reloaded, secretHash: hash, fresh: true };
+      continue;
+    }
+    if (verdict.outcome === "stale") {
+      // D1 itself is behind the guard: a replica lag, not the caller's fault.
+      throw new ApiError("temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
+        headers: { "retry-after": "1" },
+      });
+    }
+    if (verdict.outcome === "unknown") return invalid;
+    const checked = { auth: record, keyScopes, ratelimit: verdict.ratelimit, credits: verdict.credits };
+    return verdict.outcome === "ok" ? { ok: true, ...checked, scopes, secretHash } : { ok: false, reason: verdict.outcome, ...checked };
   }
-  if (record && !secretHash) rememberRetired(credential);
-  if (!record || !secretHash) return invalid;
-  if (unpublished) await publishToKv(env, record);
-  if (options.partnerId !== undefined && record.partner.id !== options.partnerId) return invalid;
-
-  const scopesOf = (r: KeyAuthRecord) => {
-    const own = effectiveScopes(r.key.scopes, r.user ? r.user.permissions : null);
-    return tokenScopes === null ? own : tokenScopes.filter((s) => own.includes(s));
-  };
-  const refusalFor = (r: KeyAuthRecord, scopes: string[]): CallerRefusal | null =>
-    checkAllowlists(allowlistsOf(r), options.facts) ??
-    (missingScopes(options.requiredScopes ?? [], scopes).length > 0 ? "insufficient_scope" : null);
-
-  let scopes = scopesOf(record);
-  let verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
-  if (verdict.outcome === "stale" && !fresh) {
-    record = await freshKeyRecord(env, keyId);
-    secretHash = record && (await identify(record));
-    if (!record || !secretHash) return invalid;
-    await publishToKv(env, record);
-    scopes = scopesOf(record);
-    verdict = await askGuard(env, record, cost, refusalFor(record, scopes));
-  }
-  if (verdict.outcome === "stale") {
-    // D1 itself is behind the guard: a replica lag, not the caller's fault.
-    throw new ApiError("temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
-      headers: { "retry-after": "1" },
-    });
-  }
-  if (verdict.outcome === "unknown") return invalid;
-  if (verdict.outcome === "ok") {
-    return { ok: true, auth: record, scopes, ratelimit: verdict.ratelimit, credits: verdict.credits, secretHash };
-  }
-  return { ok: false, reason: verdict.outcome, auth: record, ratelimit: verdict.ratelimit, credits: verdict.credits };
 }

@@ -1,6 +1,7 @@
 import { loadKeyAuthRecord, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { setBounded } from "../lib/bounded-map";
+import { now as clockNow } from "../lib/clock";
+import { IsolateCache } from "../lib/isolate-cache";
 
 /**
  * Key records for the hot path: an in-isolate map, then KV, then D1 only on a KV miss.
@@ -11,9 +12,8 @@ import { setBounded } from "../lib/bounded-map";
  *
  * KV layout: `key:<key_id>` → KeyAuthRecord JSON, or `{"missing":true}` (60 s) for an id known not to exist.
  */
-export const ISOLATE_TTL_MS = 60_000;
-export const NEGATIVE_TTL_MS = 10_000;
-export const ISOLATE_MAX_ENTRIES = 10_000;
+const ISOLATE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 10_000;
 const KV_CACHE_TTL_SECONDS = 60;
 // KV's shortest expiration; unknown ids stay cheap without pinning the namespace.
 const KV_NEGATIVE_TTL_SECONDS = 60;
@@ -21,15 +21,11 @@ const KV_NEGATIVE_TTL_SECONDS = 60;
 const kvKey = (keyId: string) => `key:${keyId}`;
 const MISSING = { missing: true } as const;
 
-interface Entry {
-  record: KeyAuthRecord | null;
-  until: number;
-}
+/** Records by key id; null for an id known not to exist, kept for a shorter time. */
+const isolate = new IsolateCache<string, KeyAuthRecord | null>({ max: 10_000 });
 
-const isolate = new Map<string, Entry>();
-
-function remember(keyId: string, record: KeyAuthRecord | null, now = Date.now()) {
-  setBounded(isolate, keyId, { record, until: now + (record ? ISOLATE_TTL_MS : NEGATIVE_TTL_MS) }, ISOLATE_MAX_ENTRIES);
+function remember(keyId: string, record: KeyAuthRecord | null, now = clockNow()) {
+  isolate.set(keyId, record, { ttlMs: record ? ISOLATE_TTL_MS : NEGATIVE_TTL_MS, now });
 }
 
 /** Empties this isolate's layer, as a new isolate would start (tests, benchmarks of cold paths). */
@@ -46,10 +42,11 @@ export interface CachedRecord {
   unpublished?: boolean;
 }
 
+/** The record for `keyId` from the nearest layer that has it: this isolate, KV, else D1. */
 export async function cachedKeyRecord(env: Bindings, keyId: string): Promise<CachedRecord> {
-  const now = Date.now();
-  const hit = isolate.get(keyId);
-  if (hit && hit.until > now) return { record: hit.record, fresh: false };
+  const now = clockNow();
+  const hit = isolate.get(keyId, now);
+  if (hit !== undefined) return { record: hit, fresh: false };
 
   // KV is only a cache: when it fails, D1 answers.
   const cached = await env.KEY_CACHE.get<KeyAuthRecord | typeof MISSING>(kvKey(keyId), { type: "json", cacheTtl: KV_CACHE_TTL_SECONDS }).catch(

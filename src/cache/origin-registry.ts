@@ -1,5 +1,5 @@
 import type { Bindings } from "../env";
-import { setBounded } from "../lib/bounded-map";
+import { IsolateCache } from "../lib/isolate-cache";
 
 /**
  * Which browser origins may receive a CORS preflight answer: those of an active partner or of a
@@ -14,20 +14,17 @@ import { setBounded } from "../lib/bounded-map";
  * the real request is always checked against the key's own list and its partner's status.
  */
 const KV_CACHE_TTL_S = 30;
-const NEGATIVE_TTL_MS = 10_000;
-const MAX_ENTRIES = 5_000;
 const kvKey = (origin: string) => `origin:${origin}`;
 
 /** Origins this isolate recently found unregistered. */
-const isolate = new Map<string, { until: number }>();
+const unregistered = new IsolateCache<string, true>({ max: 5_000, ttlMs: 10_000 });
 
+/** Whether a preflight from `origin` may be answered: this isolate's recent refusals, else KV. */
 export async function isRegisteredOrigin(env: Bindings, origin: string): Promise<boolean> {
-  const now = Date.now();
-  const hit = isolate.get(origin);
-  if (hit && hit.until > now) return false;
+  if (unregistered.get(origin)) return false;
   const registered = (await env.KEY_CACHE.get(kvKey(origin), { cacheTtl: KV_CACHE_TTL_S })) !== null;
-  if (registered) isolate.delete(origin);
-  else setBounded(isolate, origin, { until: now + NEGATIVE_TTL_MS }, MAX_ENTRIES);
+  if (registered) unregistered.delete(origin);
+  else unregistered.set(origin, true);
   return registered;
 }
 
@@ -46,7 +43,7 @@ export async function syncOrigins(env: Bindings, origins: Iterable<string>): Pro
   const registered = new Set(results.map((r) => r.origin));
   await Promise.all(
     affected.map((origin) => {
-      isolate.delete(origin);
+      unregistered.delete(origin);
       return registered.has(origin) ? env.KEY_CACHE.put(kvKey(origin), "1") : env.KEY_CACHE.delete(kvKey(origin));
     }),
   );

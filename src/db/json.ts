@@ -1,26 +1,20 @@
 /** List columns are JSON arrays in D1; a damaged value reads as empty rather than failing the request. */
 export function parseList(value: unknown): string[] {
-  if (typeof value !== "string") return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === "string") : [];
-  } catch {
-    return [];
-  }
+  const parsed = parseJson(value);
+  return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === "string") : [];
 }
 
-export const list = (values: readonly string[]) => JSON.stringify(values);
+/** Object columns (an event's payload) are JSON objects; a damaged value reads as `{}`, like a damaged list reads as empty. */
+export function parseObject<T extends object>(value: unknown): T {
+  const parsed = parseJson(value);
+  return (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {}) as T;
+}
 
-type Column = string | number | null;
-
-/**
- * `SET a = ?2, b = ?3` for the given whitelisted columns, binds starting after `firstBind - 1`
- * leading binds. Column names come from code, never from input.
- */
-export function setClause(patch: Record<string, Column>, firstBind: number) {
-  const columns = Object.keys(patch);
-  return {
-    sql: columns.map((col, i) => `${col} = ?${firstBind + i}`).join(", "),
-    binds: columns.map((col) => patch[col]!),
-  };
+function parseJson(value: unknown): unknown {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
 }

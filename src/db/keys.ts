@@ -1,54 +1,22 @@
 import type { KeyType } from "../keys/format";
 import { isPast } from "../lib/time";
+import type { AuditContext } from "./audit";
 import { parseList } from "./json";
+import { changedRow, mutation, rowIfChanged, type Mutation } from "./outbox";
 import { toPartner, type Partner } from "./partners";
+import { insertInto, rowMapper, updateById } from "./statements";
+import { apiKeys, type EventPayload, type RowOf } from "./tables";
 import { toUser, type User } from "./users";
 
-export type KeyStatus = "active" | "revoked" | "expired";
+/** A key's status as the API shows it: derived from revoked_at and expires_at, never stored. */
+export const KEY_STATUSES = ["active", "revoked", "expired"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 /** A key row as stored, hashes included: never serialized directly. */
-export interface ApiKeyRecord {
-  seq: number;
-  id: string;
-  partner_id: string;
-  user_id: string | null;
-  name: string;
-  description: string | null;
-  type: KeyType;
-  prefix: string;
-  last_four: string;
-  secret_hash: string;
-  hash_version: number;
-  previous_secret_hash: string | null;
-  previous_expires_at: string | null;
-  scopes: string[];
-  resources: string[];
-  allowed_origins: string[];
-  allowed_ips: string[];
-  allowed_agents: string[];
-  rate_limit_tier: string | null;
-  credits_remaining: number | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  revoked_by: string | null;
-  created_at: string;
-  created_by: string;
-  created_by_name: string | null;
-  revoked_by_name: string | null;
-  last_used_at: string | null;
-  secret_rotated_at: string | null;
-  version: number;
-  updated_at: string;
-}
+export type ApiKeyRecord = RowOf<typeof apiKeys>;
 
-export const toKey = (row: Record<string, unknown>): ApiKeyRecord => ({
-  ...(row as unknown as ApiKeyRecord),
-  scopes: parseList(row.scopes),
-  resources: parseList(row.resources),
-  allowed_origins: parseList(row.allowed_origins),
-  allowed_ips: parseList(row.allowed_ips),
-  allowed_agents: parseList(row.allowed_agents),
-});
+/** Maps an `api_keys` row: list columns parsed. */
+export const toKey = rowMapper(apiKeys);
 
 export function keyStatus(key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, now = Date.now()): KeyStatus {
   if (key.revoked_at) return "revoked";
@@ -56,10 +24,6 @@ export function keyStatus(key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, 
 }
 
 export const keySql = {
-  insert: `INSERT INTO api_keys (id, partner_id, user_id, name, description, type, prefix, last_four, secret_hash, hash_version,
-             scopes, resources, allowed_origins, allowed_ips, allowed_agents, rate_limit_tier, credits_remaining, expires_at,
-             created_at, created_by, created_by_name, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?19)`,
   byId: `SELECT * FROM api_keys WHERE id = ?1`,
   partnerOfKey: `SELECT * FROM partners WHERE id = (SELECT partner_id FROM api_keys WHERE id = ?1)`,
   userOfKey: `SELECT * FROM users WHERE id = (SELECT user_id FROM api_keys WHERE id = ?1)`,
@@ -71,16 +35,9 @@ export const keySql = {
                 OR (?4 = 'expired' AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?5)
                 OR (?4 = 'active' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?5)))
          ORDER BY seq DESC LIMIT ?6`,
-  // Guarded by `revoked_at IS NULL` so a rotate racing a revoke can never resurrect the key.
-  rotate: `UPDATE api_keys SET secret_hash = ?2, hash_version = ?3, last_four = ?4, previous_secret_hash = ?5,
-             previous_expires_at = ?6, secret_rotated_at = ?7, updated_at = ?7, version = version + 1
-           WHERE id = ?1 AND revoked_at IS NULL`,
   // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
   flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
   livePerPartner: `SELECT id, rate_limit_tier, allowed_origins FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
-  revoke: `UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3, revoked_by_name = ?4, updated_at = ?2, previous_secret_hash = NULL, previous_expires_at = NULL,
-             version = version + 1
-           WHERE id = ?1 AND revoked_at IS NULL`,
 };
 
 export async function getKey(db: D1Database, id: string): Promise<ApiKeyRecord | null> {
@@ -128,4 +85,77 @@ export async function loadKeyAuthRecord(db: D1Database, keyId: string): Promise<
   if (!keyRow || !partnerRow) return null;
   const userRow = users?.results[0] as Record<string, unknown> | undefined;
   return { key: toKey(keyRow), partner: toPartner(partnerRow), user: userRow ? toUser(userRow) : null };
+}
+
+/** What a route decides about a new key; the rest (times, actor, version) comes from the audit context and defaults. */
+export type NewKey = Pick<
+  ApiKeyRecord,
+  | "id" | "partner_id" | "user_id" | "name" | "description" | "type" | "prefix" | "last_four" | "secret_hash" | "hash_version"
+  | "scopes" | "resources" | "allowed_origins" | "allowed_ips" | "allowed_agents" | "rate_limit_tier" | "credits_remaining" | "expires_at"
+>;
+
+/** Fields `PATCH /v1/keys/{key_id}` may set; absent ones stay as they are. */
+export type KeyPatch = Partial<
+  Pick<
+    ApiKeyRecord,
+    | "name" | "description" | "scopes" | "resources" | "allowed_origins" | "allowed_ips" | "allowed_agents"
+    | "rate_limit_tier" | "expires_at" | "credits_remaining"
+  >
+>;
+
+/** A new secret for a key: its digest, and the replaced one while it is still honoured. */
+export type KeySecret = Pick<ApiKeyRecord, "secret_hash" | "hash_version" | "last_four" | "previous_secret_hash" | "previous_expires_at">;
+
+type KeyRef = Pick<ApiKeyRecord, "id" | "partner_id" | "allowed_origins">;
+
+/**
+ * Every write to `api_keys`, each with its audit and outbox rows (see `Mutation`). Changes to an
+ * existing key are guarded by `revoked_at IS NULL`: a revoked key is final, and a rotate or PATCH
+ * racing a revoke can never resurrect it.
+ *
+ * @example
+ * ```ts
+ * const key = await commitMutation(env, keyWrites.revoke(env.DB, auditContext(c), key)); // null: lost a race
+ * ```
+ */
+export const keyWrites = {
+  create(db: D1Database, ctx: AuditContext, key: NewKey): Mutation<ApiKeyRecord> {
+    const row = { ...key, created_at: ctx.at, created_by: ctx.actor, created_by_name: ctx.actorName, updated_at: ctx.at };
+    return mutation(db, ctx, insertInto(db, apiKeys, row, { returning: true }), changedRow(toKey), {
+      type: "key.created",
+      partnerId: key.partner_id,
+      subjectId: key.id,
+    });
+  },
+
+  update(db: D1Database, ctx: AuditContext, key: KeyRef, patch: KeyPatch): Mutation<ApiKeyRecord | null> {
+    return changeKey(db, ctx, key, { ...patch, updated_at: ctx.at }, "key.updated", {
+      previous_origins: key.allowed_origins,
+      // Only a balance the operator set replaces the guard's live one.
+      ...(patch.credits_remaining !== undefined && { credits: patch.credits_remaining }),
+    });
+  },
+
+  rotate(db: D1Database, ctx: AuditContext, key: KeyRef, secret: KeySecret): Mutation<ApiKeyRecord | null> {
+    return changeKey(db, ctx, key, { ...secret, secret_rotated_at: ctx.at, updated_at: ctx.at }, "key.rotated", {});
+  },
+
+  revoke(db: D1Database, ctx: AuditContext, key: KeyRef): Mutation<ApiKeyRecord | null> {
+    const revoked = { revoked_at: ctx.at, revoked_by: ctx.actor, revoked_by_name: ctx.actorName, updated_at: ctx.at };
+    // A revoked key honours no secret, the one in a rotation grace period included.
+    const change = { ...revoked, previous_secret_hash: null, previous_expires_at: null };
+    return changeKey(db, ctx, key, change, "key.revoked", { previous_origins: key.allowed_origins });
+  },
+};
+
+function changeKey(
+  db: D1Database,
+  ctx: AuditContext,
+  key: KeyRef,
+  values: Partial<ApiKeyRecord>,
+  type: "key.updated" | "key.rotated" | "key.revoked",
+  payload: EventPayload,
+): Mutation<ApiKeyRecord | null> {
+  const change = updateById(db, apiKeys, key.id, values, { whileNull: "revoked_at", returning: true });
+  return mutation(db, ctx, change, rowIfChanged(toKey), { type, partnerId: key.partner_id, subjectId: key.id, payload });
 }

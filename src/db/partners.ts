@@ -1,37 +1,15 @@
-import { parseList } from "./json";
+import type { AuditContext } from "./audit";
+import { changedRow, mutation, type Mutation } from "./outbox";
+import { insertInto, rowMapper, updateById } from "./statements";
+import { partners, type RowOf } from "./tables";
 
-export type PartnerStatus = "active" | "suspended" | "revoked";
+export { PARTNER_STATUSES, type PartnerStatus } from "./tables";
+export type Partner = RowOf<typeof partners>;
 
-export interface Partner {
-  seq: number;
-  id: string;
-  slug: string;
-  name: string;
-  contact_email: string;
-  website_url: string;
-  status: PartnerStatus;
-  rate_limit_tier: string;
-  scopes: string[];
-  resources: string[];
-  allowed_origins: string[];
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export function toPartner(row: Record<string, unknown>): Partner {
-  return {
-    ...(row as unknown as Partner),
-    scopes: parseList(row.scopes),
-    resources: parseList(row.resources),
-    allowed_origins: parseList(row.allowed_origins),
-  };
-}
+/** Maps a `partners` row: list columns parsed. */
+export const toPartner = rowMapper(partners);
 
 export const partnerSql = {
-  insert: `INSERT INTO partners (id, slug, name, contact_email, website_url, status, rate_limit_tier, scopes, resources, allowed_origins, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?10)
-           RETURNING *`,
   byId: `SELECT * FROM partners WHERE id = ?1`,
   bySlug: `SELECT id FROM partners WHERE slug = ?1`,
   page: `SELECT * FROM partners WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2`,
@@ -46,3 +24,34 @@ export async function listPartners(db: D1Database, beforeSeq: number, limit: num
   const { results } = await db.prepare(partnerSql.page).bind(beforeSeq, limit + 1).all();
   return results.map(toPartner);
 }
+
+/** What a route decides about a new partner; status, times and version come from defaults and the audit context. */
+export type NewPartner = Pick<Partner, "id" | "slug" | "name" | "contact_email" | "website_url" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins">;
+
+/** Fields `PATCH /v1/partners/{partner_id}` may set; absent ones stay as they are. */
+export type PartnerPatch = Partial<
+  Pick<Partner, "name" | "contact_email" | "website_url" | "status" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins">
+>;
+
+/** Every write to `partners`, each with its audit and outbox rows (see `Mutation`); both answer from the commit (`RETURNING`). */
+export const partnerWrites = {
+  create(db: D1Database, ctx: AuditContext, partner: NewPartner): Mutation<Partner> {
+    const row = { ...partner, status: "active" as const, created_at: ctx.at, updated_at: ctx.at };
+    return mutation(db, ctx, insertInto(db, partners, row, { returning: true }), changedRow(toPartner), {
+      type: "partner.created",
+      partnerId: partner.id,
+      subjectId: partner.id,
+    });
+  },
+
+  update(db: D1Database, ctx: AuditContext, partner: Pick<Partner, "id" | "allowed_origins">, patch: PartnerPatch): Mutation<Partner> {
+    const change = updateById(db, partners, partner.id, { ...patch, updated_at: ctx.at }, { returning: true });
+    // Unguarded: the partner was just read and partners are never deleted.
+    return mutation(db, ctx, change, changedRow(toPartner), {
+      type: "partner.updated",
+      partnerId: partner.id,
+      subjectId: partner.id,
+      payload: { previous_origins: partner.allowed_origins },
+    });
+  },
+};

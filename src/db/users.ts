@@ -1,28 +1,15 @@
-import { parseList } from "./json";
+import type { AuditContext } from "./audit";
+import { changedRow, mutation, type Mutation } from "./outbox";
+import { insertInto, rowMapper } from "./statements";
+import { users, type RowOf } from "./tables";
 
-export interface User {
-  seq: number;
-  id: string;
-  partner_id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  role: string;
-  kind: "user" | "bot";
-  permissions: string[];
-  created_at: string;
-  updated_at: string;
-}
+export { USER_KINDS } from "./tables";
+export type User = RowOf<typeof users>;
 
-export const toUser = (row: Record<string, unknown>): User => ({
-  ...(row as unknown as User),
-  permissions: parseList(row.permissions),
-});
+/** Maps a `users` row: `permissions` parsed. */
+export const toUser = rowMapper(users);
 
 export const userSql = {
-  insert: `INSERT INTO users (id, partner_id, first_name, last_name, email, role, kind, permissions, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-           RETURNING *`,
   byId: `SELECT * FROM users WHERE id = ?1`,
   byEmail: `SELECT id FROM users WHERE partner_id = ?1 AND email = ?2`,
   page: `SELECT * FROM users WHERE partner_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3`,
@@ -37,3 +24,18 @@ export async function listUsers(db: D1Database, partnerId: string, beforeSeq: nu
   const { results } = await db.prepare(userSql.page).bind(partnerId, beforeSeq, limit + 1).all();
   return results.map(toUser);
 }
+
+/** What a route decides about a new user; the times come from the audit context. */
+export type NewUser = Pick<User, "id" | "partner_id" | "first_name" | "last_name" | "email" | "role" | "kind" | "permissions">;
+
+/** Every write to `users`, with its audit and outbox rows (see `Mutation`). */
+export const userWrites = {
+  create(db: D1Database, ctx: AuditContext, user: NewUser): Mutation<User> {
+    const row = { ...user, created_at: ctx.at, updated_at: ctx.at };
+    return mutation(db, ctx, insertInto(db, users, row, { returning: true }), changedRow(toUser), {
+      type: "user.created",
+      partnerId: user.partner_id,
+      subjectId: user.id,
+    });
+  },
+};

@@ -2,7 +2,7 @@ import { ApiError } from "./problem";
 import { base64UrlDecode, base64UrlEncode } from "./encoding";
 
 /** Opaque page cursor over a table's `seq`; lists run newest first, so the next page is `seq < cursor`. */
-export const encodeCursor = (seq: number) => base64UrlEncode(`s:${seq}`);
+const encodeCursor = (seq: number) => base64UrlEncode(`s:${seq}`);
 
 /** Absent or empty (`?cursor=`) is the first page. */
 export function decodeCursor(cursor: string | undefined): number {

@@ -40,7 +40,7 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-export function problemBody(status: number, code: string, detail: string, requestId: string, errors?: FieldError[]) {
+function problemBody(status: number, code: string, detail: string, requestId: string, errors?: FieldError[]) {
   return {
     type: `https://keyward.dev/problems/${code}`,
     title: TITLES[status] ?? "Error",

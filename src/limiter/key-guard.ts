@@ -7,14 +7,14 @@ import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, 
 import { SlidingWindow } from "./sliding-window";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
-export const FLUSH_INTERVAL_MS = 60_000;
+const FLUSH_INTERVAL_MS = 60_000;
 /** A key's first use is flushed after this long, so a burst at first use still costs one write. */
-export const FIRST_FLUSH_DELAY_MS = 5_000;
+const FIRST_FLUSH_DELAY_MS = 5_000;
 /**
  * Admissions are written to this object's storage on the next timer tick: after the requests
  * already queued here, so one write carries all of them. 0 ms already gives the whole gain.
  */
-export const COUNTER_WRITE_MS = 0;
+const COUNTER_WRITE_MS = 0;
 
 // Storage layout (SQLite-backed sync KV of this object):
 //   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
@@ -26,8 +26,8 @@ export const COUNTER_WRITE_MS = 0;
 const BUCKET_PREFIX = "rl:b:";
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /** Lease bounds: at most this many tokens, for at most this long. */
-export const MAX_LEASE_TOKENS = 16;
-export const MAX_LEASE_MS = 1_000;
+const MAX_LEASE_TOKENS = 16;
+const MAX_LEASE_MS = 1_000;
 
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
@@ -173,11 +173,6 @@ export class KeyGuard extends DurableObject<Bindings> {
       tier: change.keyTier ?? change.partnerTier,
     });
     await this.leasesExpired();
-  }
-
-  /** Live usage, for reads that should not wait for the next flush. */
-  async usage(): Promise<{ credits: number | null; lastUsedAt: number | null }> {
-    return { credits: this.credits, lastUsedAt: this.usedAt ?? null };
   }
 
   /**

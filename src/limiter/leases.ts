@@ -1,5 +1,5 @@
-import { setBounded } from "../lib/bounded-map";
 import { now as clockNow } from "../lib/clock";
+import { IsolateCache } from "../lib/isolate-cache";
 import { isUnder, learnedUnder, type LearnedUnder, type Lease, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
@@ -22,8 +22,10 @@ interface Held extends LearnedUnder {
 /** Requests per second, per key and isolate, below which no lease is asked for. */
 export const LEASE_MIN_DEMAND = 4;
 const MAX_KEYS = 10_000;
-const held = new Map<string, Held>();
-const demand = new Map<string, { second: number; current: number; previous: number }>();
+/** Fresh until the lease's `expiresAt`. */
+const held = new IsolateCache<string, Held>({ max: MAX_KEYS });
+/** Requests per key in this second and the previous one; a count two seconds old is reset on read. */
+const demand = new IsolateCache<string, { second: number; current: number; previous: number }>({ max: MAX_KEYS });
 const refills = new Map<string, Promise<unknown>>();
 
 /**
@@ -34,8 +36,8 @@ const reported = (lease: Held): RateLimitState => ({ ...lease.ratelimit, remaini
 
 /** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state after it. */
 export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = clockNow()): RateLimitState | null {
-  const lease = held.get(keyId);
-  if (!lease || lease.expiresAt <= now || !isUnder(lease, version)) return null;
+  const lease = held.get(keyId, now);
+  if (!lease || !isUnder(lease, version)) return null;
   if (lease.tokens < cost) return null;
   lease.tokens -= cost;
   return reported(lease);
@@ -47,25 +49,22 @@ export function spendLeased(keyId: string, version: RecordVersion, cost: number,
  * token; the sum expires with the earlier of the two.
  */
 export function holdLease(keyId: string, version: RecordVersion, lease: Lease, ratelimit: RateLimitState, now = clockNow()): RateLimitState {
-  const live = held.get(keyId);
-  if (live && live.expiresAt > now && isUnder(live, version)) {
-    live.tokens += lease.tokens;
-    live.expiresAt = Math.min(live.expiresAt, lease.expiresAt);
-    live.ratelimit = ratelimit;
-    return reported(live);
-  }
-  const fresh = { ...lease, ...learnedUnder(version), ratelimit };
-  setBounded(held, keyId, fresh, MAX_KEYS);
-  return reported(fresh);
+  const live = held.get(keyId, now);
+  const kept: Held =
+    live && isUnder(live, version)
+      ? { ...live, tokens: live.tokens + lease.tokens, expiresAt: Math.min(live.expiresAt, lease.expiresAt), ratelimit }
+      : { ...lease, ...learnedUnder(version), ratelimit };
+  held.set(keyId, kept, { ttlMs: kept.expiresAt - now, now });
+  return reported(kept);
 }
 
 /** Counts one request for `keyId` and returns how many tokens a lease asked for now should carry (0: ask for none). */
 export function leaseDemand(keyId: string, now = clockNow()): number {
   const second = Math.floor(now / 1000);
-  let seen = demand.get(keyId);
+  let seen = demand.get(keyId, now);
   if (!seen) {
     seen = { second, current: 0, previous: 0 };
-    setBounded(demand, keyId, seen, MAX_KEYS);
+    demand.set(keyId, seen);
   }
   if (seen.second !== second) {
     seen.previous = seen.second === second - 1 ? seen.current : 0;

@@ -1,5 +1,5 @@
-import { setBounded } from "../lib/bounded-map";
 import { now as clockNow } from "../lib/clock";
+import { IsolateCache } from "../lib/isolate-cache";
 import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
@@ -13,8 +13,7 @@ import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type Rec
  * tier, a revocation) is seen within that second at most; through this one, at once.
  */
 interface Limited extends LearnedUnder {
-  /** Refuse locally until then: `freesAt`, or sooner after HOLD_MS. */
-  until: number;
+  /** When the oldest counted request leaves the window. Refused locally until then, or for HOLD_MS at most. */
   freesAt: number;
   limit: number;
   /** The guard's reset when it refused, which is capped at the window; it only shrinks from there. */
@@ -22,14 +21,13 @@ interface Limited extends LearnedUnder {
 }
 
 export const HOLD_MS = 1_000;
-const MAX_KEYS = 10_000;
-const limited = new Map<string, Limited>();
+const limited = new IsolateCache<string, Limited>({ max: 10_000 });
 
 /** The 429 state to answer with, if `keyId` is known to have a full window now. */
 export function knownLimited(keyId: string, version: RecordVersion, now = clockNow()): RateLimitState | null {
-  const entry = limited.get(keyId);
+  const entry = limited.get(keyId, now);
   if (!entry) return null;
-  if (entry.until <= now || !isUnder(entry, version)) {
+  if (!isUnder(entry, version)) {
     limited.delete(keyId);
     return null;
   }
@@ -42,6 +40,6 @@ export function knownLimited(keyId: string, version: RecordVersion, now = clockN
  */
 export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = clockNow()): void {
   if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
-  const entry = { until: Math.min(freesAt, now + HOLD_MS), freesAt, limit: ratelimit.limit, reset: ratelimit.reset, ...learnedUnder(version) };
-  setBounded(limited, keyId, entry, MAX_KEYS);
+  const entry = { freesAt, limit: ratelimit.limit, reset: ratelimit.reset, ...learnedUnder(version) };
+  limited.set(keyId, entry, { ttlMs: Math.min(freesAt - now, HOLD_MS), now });
 }

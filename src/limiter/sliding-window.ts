@@ -8,7 +8,7 @@
  * cost is admitting up to 1/60 fewer than an ideal per-request log would at the window's trailing
  * edge. No fixed-window double bursts.
  */
-export const BUCKETS_PER_WINDOW = 60;
+const BUCKETS_PER_WINDOW = 60;
 
 export interface Admission {
   admitted: boolean;

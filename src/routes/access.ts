@@ -8,7 +8,7 @@ import { isKeyId } from "../keys/format";
 import { invalidApiKey, notFound } from "../lib/problem";
 import { nowIso } from "../lib/time";
 import type { AuditContext } from "../db/audit";
-import type { Principal } from "../auth/principal";
+import type { KeyPrincipal, Principal } from "../auth/principal";
 import { fullName } from "../schemas/user";
 
 /** The partner, if it exists and the caller may see it; otherwise 404 (never 403: existence is not leaked). */
@@ -44,9 +44,12 @@ export const auditContext = (c: Context<AppEnv>): AuditContext => ({
   at: nowIso(),
 });
 
-/** The authenticated key's record; routes behind `authenticate({ accept: "key" })` always have one. */
-export function callingKey(c: Context<AppEnv>): KeyAuthRecord {
+/** The authenticated key caller; routes behind `authenticate({ accept: "key" })` always have one. */
+export function keyCaller(c: Context<AppEnv>): KeyPrincipal {
   const principal = c.get("principal");
   if (principal.kind !== "key") throw invalidApiKey();
-  return principal.auth;
+  return principal;
 }
+
+/** The authenticated key's record. */
+export const callingKey = (c: Context<AppEnv>): KeyAuthRecord => keyCaller(c).auth;

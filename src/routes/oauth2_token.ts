@@ -4,7 +4,8 @@ import type { App } from "../hono";
 import { requestFacts } from "../auth/authenticate";
 import { missingScopes } from "../auth/scopes";
 import { failureThrottle } from "../auth/failure-throttle";
-import { checkKey, pepperOf } from "../auth/verify-key";
+import { classifyCredential } from "../auth/credentials";
+import { checkCredential, pepperOf } from "../auth/verify-key";
 import type { AppEnv } from "../env";
 import { isKeyId } from "../keys/format";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../oauth/access-token";
@@ -145,7 +146,8 @@ export const registerOAuth2Token = (app: App) => {
     const secret = basic?.secret ?? params.client_secret;
     if (!clientId || !secret) return fail(c, 401, "invalid_client", "client_id and client_secret are required.", !!basic);
 
-    const result = await checkKey(c.env, secret, { facts: requestFacts(c.req.raw.headers) });
+    // Only a key is exchanged: a token must not mint tokens.
+    const result = await checkCredential(c.env, classifyCredential(c.env, secret), { facts: requestFacts(c.req.raw.headers), acceptTokens: false });
     if (!result.ok && result.reason === "rate_limited") {
       c.header("Retry-After", String(Math.max(1, result.ratelimit?.reset ?? 1)));
       return fail(c, 429, "rate_limited", "This key has used its rate limit for the current window.");

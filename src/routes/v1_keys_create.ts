@@ -2,10 +2,8 @@ import { authenticatedRoute, type App } from "../hono";
 import { assertOperatorOnlyFields, assertWithinAuthority, fencesForKeyCreatedKey, scopesForNewKey, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
-import { auditStatement } from "../db/audit";
-import { list } from "../db/json";
-import { keyChanged } from "../cache/propagate";
-import { keySql } from "../db/keys";
+import { keyWrites } from "../db/keys";
+import { commitMutation } from "../events/commit";
 import { getUser } from "../db/users";
 import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { displayPrefix } from "../keys/format";
@@ -59,35 +57,21 @@ export const registerKeysCreate = (app: App) =>
 
     const prefix = keyPrefix(c.env);
     const minted = await mintKey(pepperOf(c.env), prefix, body.type);
-    const audit = auditContext(c);
-    await db.batch([
-      db
-        .prepare(keySql.insert)
-        .bind(
-          minted.keyId,
-          partner.id,
-          user?.id ?? null,
-          body.name,
-          body.description ?? null,
-          body.type,
-          displayPrefix(prefix, body.type, minted.keyId),
-          minted.lastFour,
-          minted.hash,
-          HASH_VERSION,
-          list(fields.scopes),
-          list(fields.resources),
-          list(fields.allowed_origins),
-          list(fields.allowed_ips),
-          list(fields.allowed_agents),
-          fields.rate_limit_tier,
-          fields.credits_remaining,
-          fields.expires_at,
-          audit.at,
-          audit.actor,
-          audit.actorName,
-        ),
-      auditStatement(db, audit, partner.id, "key.created", minted.keyId),
-    ]);
-    const record = await keyChanged(c.env, minted.keyId, { isNew: true });
-    return c.json({ key: minted.full, api_key: serializeKey(record.key, { user }) }, 201);
+    const created = await commitMutation(
+      c.env,
+      keyWrites.create(db, auditContext(c), {
+        ...fields,
+        id: minted.keyId,
+        partner_id: partner.id,
+        user_id: user?.id ?? null,
+        name: body.name,
+        description: body.description ?? null,
+        type: body.type,
+        prefix: displayPrefix(prefix, body.type, minted.keyId),
+        last_four: minted.lastFour,
+        secret_hash: minted.hash,
+        hash_version: HASH_VERSION,
+      }),
+    );
+    return c.json({ key: minted.full, api_key: serializeKey(created, { user }) }, 201);
   });

@@ -1,10 +1,9 @@
 import { authenticatedRoute, type App } from "../hono";
 import { authorityOf, shapeOf } from "../auth/key-rules";
 import { mayRevoke } from "../auth/authority";
-import { auditStatement } from "../db/audit";
 import { ApiError } from "../lib/problem";
-import { keyChanged } from "../cache/propagate";
-import { keySql } from "../db/keys";
+import { getKey, keyWrites } from "../db/keys";
+import { commitMutation, completePending } from "../events/commit";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
 import { json } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
@@ -34,15 +33,11 @@ export const registerKeysRevoke = (app: App) =>
         throw new ApiError("scope_escalation", "A key may revoke only keys whose scopes are within its own.");
       }
     }
-    // Repeating a revoke re-propagates it, which completes one whose propagation failed.
-    if (key.revoked_at) return c.json(serializeKey((await keyChanged(c.env, key.id)).key, { user }), 200);
-    const audit = auditContext(c);
-    const db = c.env.DB;
-    // Of two racing revokes, only the one that changed the row records an event.
-    await db.batch([
-      db.prepare(keySql.revoke).bind(key.id, audit.at, audit.actor, audit.actorName),
-      auditStatement(db, audit, key.partner_id, "key.revoked", key.id, { onlyIfChanged: true }),
-    ]);
-    const record = await keyChanged(c.env, key.id, { previousOrigins: key.allowed_origins });
-    return c.json(serializeKey(record.key, { user }), 200);
+    const revoked = key.revoked_at ? null : await commitMutation(c.env, keyWrites.revoke(c.env.DB, auditContext(c), key));
+    if (revoked) return c.json(serializeKey(revoked, { user }), 200);
+    // Already revoked, here or by a racing request (whose batch then wrote the only event): a
+    // repeat completes that revocation's propagation if it is still pending.
+    await completePending(c.env, key.id);
+    const current = key.revoked_at ? key : ((await getKey(c.env.DB, key.id)) ?? key);
+    return c.json(serializeKey(current, { user }), 200);
   });

@@ -2,9 +2,8 @@ import { authenticatedRoute, type App } from "../hono";
 import { assertKeyManageable, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
-import { auditStatement } from "../db/audit";
-import { keyChanged } from "../cache/propagate";
-import { keySql } from "../db/keys";
+import { keyWrites } from "../db/keys";
+import { commitMutation } from "../events/commit";
 import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { ApiError } from "../lib/problem";
 import { nowIso } from "../lib/time";
@@ -42,15 +41,15 @@ export const registerKeysRotate = (app: App) =>
 
     const minted = await mintKey(pepperOf(c.env), keyPrefix(c.env), key.type, key.id.slice(4));
     const audit = auditContext(c);
-    const db = c.env.DB;
     const graceEnds = grace > 0 ? nowIso(Date.parse(audit.at) + grace * 1000) : null;
-    const [update] = await db.batch([
-      db
-        .prepare(keySql.rotate)
-        .bind(key.id, minted.hash, HASH_VERSION, minted.lastFour, graceEnds ? key.secret_hash : null, graceEnds, audit.at),
-      auditStatement(db, audit, key.partner_id, "key.rotated", key.id, { onlyIfChanged: true }),
-    ]);
-    if (!update?.meta.changes) throw new ApiError("key_revoked", "A revoked key cannot be rotated.");
-    const record = await keyChanged(c.env, key.id);
-    return c.json({ key: minted.full, api_key: serializeKey(record.key, { user }) }, 200);
+    const secret = {
+      secret_hash: minted.hash,
+      hash_version: HASH_VERSION,
+      last_four: minted.lastFour,
+      previous_secret_hash: graceEnds ? key.secret_hash : null,
+      previous_expires_at: graceEnds,
+    };
+    const rotated = await commitMutation(c.env, keyWrites.rotate(c.env.DB, audit, key, secret));
+    if (!rotated) throw new ApiError("key_revoked", "A revoked key cannot be rotated.");
+    return c.json({ key: minted.full, api_key: serializeKey(rotated, { user }) }, 200);
   });

@@ -1,9 +1,8 @@
 import { authenticatedRoute, type App } from "../hono";
 import { assertKeyManageable, assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { dedupe } from "../auth/scopes";
-import { auditStatement } from "../db/audit";
-import { list, setClause } from "../db/json";
-import { keyChanged } from "../cache/propagate";
+import { keyWrites } from "../db/keys";
+import { commitMutation } from "../events/commit";
 import { ApiError } from "../lib/problem";
 import { ApiKeySchema, KeyPatchSchema, serializeKey } from "../schemas/api-key";
 import { json, jsonBody } from "../schemas/common";
@@ -24,9 +23,6 @@ const route = authenticatedRoute({
   responses: { 200: json(ApiKeySchema, "The updated key.") },
 });
 
-const LIST_FIELDS = ["scopes", "resources", "allowed_origins", "allowed_ips", "allowed_agents"] as const;
-const SCALAR_FIELDS = ["name", "description", "rate_limit_tier", "expires_at", "credits_remaining"] as const;
-
 export const registerKeysUpdate = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
@@ -46,19 +42,9 @@ export const registerKeysUpdate = (app: App) =>
       assertWithinAuthority(principal, shapeOf(after, user, principal.auth.partner, c.env), c.env, key.id === principal.auth.key.id);
     }
 
-    const patch: Record<string, string | number | null> = {};
-    for (const field of SCALAR_FIELDS) if (body[field] !== undefined) patch[field] = body[field];
-    for (const field of LIST_FIELDS) if (body[field] !== undefined) patch[field] = list(body[field]);
-    if (Object.keys(patch).length === 0) return c.json(serializeKey(key, { user }), 200);
-
-    const audit = auditContext(c);
-    const set = setClause({ ...patch, updated_at: audit.at }, 2);
-    const db = c.env.DB;
-    const [update] = await db.batch([
-      db.prepare(`UPDATE api_keys SET ${set.sql}, version = version + 1 WHERE id = ?1 AND revoked_at IS NULL`).bind(key.id, ...set.binds),
-      auditStatement(db, audit, key.partner_id, "key.updated", key.id, { onlyIfChanged: true }),
-    ]);
-    if (!update?.meta.changes) throw new ApiError("key_revoked", "A revoked key cannot be changed.");
-    const record = await keyChanged(c.env, key.id, { credits: body.credits_remaining, previousOrigins: key.allowed_origins });
-    return c.json(serializeKey(record.key, { user }), 200);
+    // Every field of the body is a column; absent ones stay as they are.
+    if (Object.values(body).every((v) => v === undefined)) return c.json(serializeKey(key, { user }), 200);
+    const updated = await commitMutation(c.env, keyWrites.update(c.env.DB, auditContext(c), key, body));
+    if (!updated) throw new ApiError("key_revoked", "A revoked key cannot be changed.");
+    return c.json(serializeKey(updated, { user }), 200);
   });

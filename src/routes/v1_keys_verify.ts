@@ -1,8 +1,9 @@
 import { resolvedTier } from "../config";
 import { z } from "@hono/zod-openapi";
 import { authenticatedRoute, type App } from "../hono";
-import { checkAccessToken, checkKey } from "../auth/verify-key";
-import { looksLikeAccessToken } from "../oauth/access-token";
+import { classifyCredential } from "../auth/credentials";
+import { liveKey } from "../auth/principal";
+import { checkCredential } from "../auth/verify-key";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
 import { json, jsonBody, ScopeList, Text } from "../schemas/common";
 
@@ -64,23 +65,22 @@ export const registerKeysVerify = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
     const body = c.req.valid("json");
-    const check = looksLikeAccessToken(body.key) ? checkAccessToken : checkKey;
-    const result = await check(c.env, body.key, {
+    const result = await checkCredential(c.env, classifyCredential(c.env, body.key), {
       facts: { origin: body.origin ?? null, ip: body.ip ?? null, userAgent: body.user_agent ?? null },
       cost: body.cost,
       requiredScopes: body.required_scopes,
       partnerId: principal.kind === "key" ? principal.auth.partner.id : undefined,
     });
-    const auth = result.auth;
-    const credits = result.credits ?? auth?.key.credits_remaining ?? null;
-    const tier = auth ? resolvedTier(c.env, auth.key.rate_limit_tier ?? auth.partner.rate_limit_tier) : null;
+    const live = result.auth ? liveKey(result) : null;
+    const credits = live ? live.key.credits_remaining : null;
+    const tier = result.auth ? resolvedTier(c.env, result.auth.key.rate_limit_tier ?? result.auth.partner.rate_limit_tier) : null;
     // The limiter already caps `reset` at the window (SlidingWindow.resetSeconds, knownLimited).
     const ratelimit = result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 };
     return c.json(
       {
         valid: result.ok,
         code: result.ok ? ("valid" as const) : result.reason,
-        ...(auth ? { api_key: serializeKey({ ...auth.key, credits_remaining: credits }, { user: auth.user }) } : {}),
+        ...(live ? { api_key: serializeKey(live.key, live) } : {}),
         ratelimit,
         ratelimits: tier && result.ratelimit ? [{ name: tier.name, ...ratelimit, window_seconds: tier.window_seconds }] : [],
         credits_remaining: credits,

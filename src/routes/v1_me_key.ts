@@ -1,7 +1,8 @@
+import { liveKey } from "../auth/principal";
 import { authenticatedRoute, type App } from "../hono";
 import { ApiKeySchema, serializeKey } from "../schemas/api-key";
 import { json } from "../schemas/common";
-import { callingKey } from "./access";
+import { keyCaller } from "./access";
 
 const route = authenticatedRoute({
   method: "get",
@@ -16,8 +17,6 @@ const route = authenticatedRoute({
 
 export const registerMeKey = (app: App) =>
   app.openapi(route, (c) => {
-    const { key, user } = callingKey(c);
-    const principal = c.get("principal");
-    const credits = principal.kind === "key" ? principal.credits : key.credits_remaining;
-    return c.json(serializeKey({ ...key, credits_remaining: credits }, { user }), 200);
+    const live = liveKey(keyCaller(c));
+    return c.json(serializeKey(live.key, live), 200);
   });

@@ -1,15 +1,13 @@
 import { authenticatedRoute, type App } from "../hono";
 import { assertNoEscalation } from "../auth/key-rules";
-import { auditStatement } from "../db/audit";
-import { list } from "../db/json";
-import { toUser, userSql, type User } from "../db/users";
+import { userWrites } from "../db/users";
+import { commitMutation } from "../events/commit";
 import { newUserId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
 import { json, jsonBody } from "../schemas/common";
 import { serializeUser, UserCreateSchema, UserSchema } from "../schemas/user";
 import { auditContext, visiblePartner } from "./access";
 import { PartnerParams } from "../schemas/params";
-import { isUniqueViolation } from "../db/errors";
 
 const route = authenticatedRoute({
   method: "post",
@@ -29,22 +27,18 @@ export const registerUsersCreate = (app: App) =>
     const body = c.req.valid("json");
     // A user's permissions cap the keys bound to it; a key grants no more than it holds.
     assertNoEscalation(c.get("principal"), body.permissions);
-    const audit = auditContext(c);
-    const id = newUserId();
-    const db = c.env.DB;
-    let created: User;
-    try {
-      // RETURNING: the answer comes from the commit itself, so no read after it can fail.
-      const [inserted] = await db.batch([
-        db
-          .prepare(userSql.insert)
-          .bind(id, partner.id, body.first_name, body.last_name, body.email, body.role, body.kind, list(body.permissions), audit.at),
-        auditStatement(db, audit, partner.id, "user.created", id),
-      ]);
-      created = toUser(inserted!.results[0] as Record<string, unknown>);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError("email_taken", "This partner already has a user with that email.");
-      throw err;
-    }
+    const write = userWrites.create(c.env.DB, auditContext(c), {
+      id: newUserId(),
+      partner_id: partner.id,
+      first_name: body.first_name,
+      last_name: body.last_name,
+      email: body.email,
+      role: body.role,
+      kind: body.kind,
+      permissions: body.permissions,
+    });
+    const created = await commitMutation(c.env, write, {
+      conflict: () => new ApiError("email_taken", "This partner already has a user with that email."),
+    });
     return c.json(serializeUser(created), 201);
   });

@@ -1,15 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { effectiveScopes } from "../auth/scopes";
-import { keyStatus, type ApiKeyRecord } from "../db/keys";
+import { KEY_STATUSES, keyStatus, type ApiKeyRecord } from "../db/keys";
 import type { User } from "../db/users";
-import { fullName } from "./user";
+import { fullName, UserKind } from "./user";
 import { isProductName } from "../allowlists/agent";
 import { canonicalIpEntry } from "../allowlists/ip";
 import { KEY_TYPES } from "../keys/format";
 import { canonicalList, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp, UserId } from "./common";
 
 export const KeyTypeSchema = z.enum(KEY_TYPES);
-export const KeyStatusSchema = z.enum(["active", "revoked", "expired"]);
+export const KeyStatusSchema = z.enum(KEY_STATUSES);
 
 export const ApiKeySchema = z
   .object({
@@ -185,7 +185,7 @@ export const ExpandQuery = z
 export const ExpandedKeyFields = z.object({
   created_by_name: z.string().nullable().optional(),
   revoked_by_name: z.string().nullable().optional(),
-  user: z.object({ id: z.string(), name: z.string(), role: z.string(), kind: z.enum(["user", "bot"]) }).nullable().optional(),
+  user: z.object({ id: z.string(), name: z.string(), role: z.string(), kind: UserKind }).nullable().optional(),
 });
 
 export interface SerializeKeyOptions {
@@ -193,11 +193,13 @@ export interface SerializeKeyOptions {
   user: User | null;
   /** `?all_permissions=true`: show the key's own scopes, unfiltered. */
   allPermissions?: boolean;
+  /** The effective scopes when the request already computed them (the calling or verified key: `liveKey`). */
+  scopes?: string[];
   expand?: ReadonlySet<KeyExpansion>;
 }
 
 export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.infer<typeof ApiKeySchema> & z.infer<typeof ExpandedKeyFields> {
-  const scopes = options.allPermissions ? k.scopes : effectiveScopes(k.scopes, options.user?.permissions ?? null);
+  const scopes = options.scopes ?? (options.allPermissions ? k.scopes : effectiveScopes(k.scopes, options.user?.permissions ?? null));
   const { user, expand } = options;
   return {
     id: k.id,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AUDIT_ACTIONS } from "../db/tables";
 import type { AuditEvent } from "../db/audit";
 import { Timestamp } from "./common";
 
@@ -7,7 +8,7 @@ export const AuditEventSchema = z
     id: z.string(),
     partner_id: z.string(),
     actor: z.string().openapi({ description: '"operator", or the id of the key that acted' }),
-    action: z.enum(["partner.created", "partner.updated", "user.created", "key.created", "key.updated", "key.rotated", "key.revoked"]),
+    action: z.enum(AUDIT_ACTIONS),
     target_id: z.string(),
     at: Timestamp,
     request_id: z.string(),

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { Partner } from "../db/partners";
+import { PARTNER_STATUSES, type Partner } from "../db/partners";
 import { Email, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp } from "./common";
 
-export const PartnerStatus = z.enum(["active", "suspended", "revoked"]);
+export const PartnerStatus = z.enum(PARTNER_STATUSES);
 
 export const PartnerSchema = z
   .object({

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { User } from "../db/users";
+import { USER_KINDS, type User } from "../db/users";
 import { Email, ScopeList, Text, Timestamp } from "./common";
+
+export const UserKind = z.enum(USER_KINDS);
 
 export const UserSchema = z
   .object({
@@ -11,7 +13,7 @@ export const UserSchema = z
     name: z.string(),
     email: z.string(),
     role: z.string(),
-    kind: z.enum(["user", "bot"]),
+    kind: UserKind,
     permissions: z.array(z.string()),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -29,7 +31,7 @@ export const UserCreateSchema = z
       .max(32)
       .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "Roles are letters, digits and _")
       .openapi({ example: "BUSINESS_MANAGER" }),
-    kind: z.enum(["user", "bot"]).default("user"),
+    kind: UserKind.default("user"),
     permissions: ScopeList.default([]),
   })
   .openapi("UserCreate");

@@ -8,6 +8,8 @@ export interface Faults {
   d1?: "down" | "batch";
   kv?: "down";
   do?: "down";
+  /** The `EVENTS` queue refuses sends, so only the outbox sweep can finish a failed reaction. */
+  queue?: "down";
 }
 
 const unavailable = (what: string) => () => Promise.reject(new Error(`${what} unavailable (injected)`));
@@ -49,6 +51,7 @@ export function faultyEnv(faults: Faults, vars: Partial<Bindings> = {}): Binding
           },
         }) as Bindings["KEY_GUARD"])
       : real.KEY_GUARD,
+    EVENTS: faults.queue ? (new Proxy(real.EVENTS, { get: () => unavailable("Queue") }) as Queue) : real.EVENTS,
   };
 }
 

@@ -83,7 +83,8 @@ describe("credits", () => {
     const statuses = [];
     for (let i = 0; i < 8; i++) statuses.push(await status(key));
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-    expect((await guardOf(env, apiKey.id).usage()).credits).toBe(95);
+    const credits = await runInDurableObject(guardOf(env, apiKey.id), (_: KeyGuard, state) => state.storage.kv.get<number>("credits"));
+    expect(credits).toBe(95);
   });
 });
 

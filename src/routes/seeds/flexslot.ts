@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { authenticatedRoute, type App } from "../../hono";
 import type { KeyAuthRecord } from "../../db/keys";
 import { json } from "../../schemas/common";
-import { PartnerSchema } from "../../schemas/partner";
+import { PartnerSchema, PartnerStatus } from "../../schemas/partner";
 import { callingKey } from "../access";
 
 /** flexslot's self-serializer for /me/partner (seed 000): exactly its documented fields. */
@@ -13,7 +13,7 @@ export const FlexslotPartnerSchema = PartnerSchema.pick({ id: true, slug: true, 
     game_scopes: z.array(z.string()),
     allowed_origins: z.array(z.string()),
     rate_limit_tier: z.string(),
-    status: z.enum(["active", "suspended", "revoked"]),
+    status: PartnerStatus,
     secret_rotated_at: z.string().nullable(),
     last_used_at: z.string().nullable(),
     created_at: z.string(),

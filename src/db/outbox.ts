@@ -1,0 +1,123 @@
+import type { AuditContext } from "./audit";
+import { newAuditEventId } from "../lib/ids";
+import { insertInto, rowMapper } from "./statements";
+import { auditEvents, events, type AuditAction, type EventPayload, type RowOf } from "./tables";
+
+/** An outbox row: one per committed mutation (schema.sql, table `events`). */
+export type OutboxEvent = RowOf<typeof events>;
+export type EventType = AuditAction;
+
+/** Maps an `events` row: `payload` parsed. */
+export const toEvent = rowMapper(events);
+
+type Row = Record<string, unknown>;
+
+/**
+ * A change ready to commit: the change itself, then its audit row, then its outbox row, in that
+ * order, for one `db.batch` (a transaction). The audit and outbox rows are written only if the
+ * change changed a row (`changes() > 0`, chained: the outbox row follows the audit row), so a
+ * guarded UPDATE that lost a race leaves neither behind. Built only by `mutation()`; committed by
+ * `commitMutation` (src/events/commit.ts), which reads the change's row and the outbox row back.
+ */
+export interface Mutation<T> {
+  readonly statements: readonly D1PreparedStatement[];
+  /** Maps the change's `RETURNING *` row, absent when the change changed nothing. */
+  readonly read: (row: Row | undefined) => T;
+}
+
+/** For a change that always changes a row (an insert; an update of a row never deleted): its row. */
+export const changedRow =
+  <T>(map: (row: Row) => T) =>
+  (row: Row | undefined): T => {
+    if (!row) throw new Error("the change returned no row");
+    return map(row);
+  };
+
+/** For a guarded change, which may change nothing: its row, or null. */
+export const rowIfChanged =
+  <T>(map: (row: Row) => T) =>
+  (row: Row | undefined): T | null =>
+    row ? map(row) : null;
+
+/** The event a mutation records: its type, its partner and what it is about. */
+export interface EventOf {
+  type: EventType;
+  partnerId: string;
+  subjectId: string;
+  payload?: EventPayload;
+}
+
+/**
+ * Wraps a change (a statement with `RETURNING *`) with its audit and outbox rows. Both rows share
+ * one id: the audit event and the outbox event are the same event, seen by two readers.
+ */
+export function mutation<T>(
+  db: D1Database,
+  ctx: AuditContext,
+  change: D1PreparedStatement,
+  read: (row: Row | undefined) => T,
+  event: EventOf,
+): Mutation<T> {
+  const id = newAuditEventId();
+  const audit = insertInto(
+    db,
+    auditEvents,
+    { id, partner_id: event.partnerId, actor: ctx.actor, action: event.type, target_id: event.subjectId, at: ctx.at, request_id: ctx.requestId },
+    { ifChanged: true },
+  );
+  const outbox = insertInto(
+    db,
+    events,
+    { id, type: event.type, partner_id: event.partnerId, subject_id: event.subjectId, occurred_at: ctx.at, payload: event.payload ?? {} },
+    { ifChanged: true, returning: true },
+  );
+  return { statements: [change, audit, outbox], read };
+}
+
+/** One outbox row by id, or null. */
+export async function getEvent(db: D1Database, id: string): Promise<OutboxEvent | null> {
+  const row = await db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first();
+  return row ? toEvent(row) : null;
+}
+
+/**
+ * Ids of events whose reactions never completed, older than `before` (younger ones are most likely
+ * still in their request or queued). Rows that failed most often go last, so a row that keeps
+ * failing cannot take every slot of every sweep.
+ */
+export async function unreactedEventIds(db: D1Database, before: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM events WHERE reacted_at IS NULL AND occurred_at <= ?1 ORDER BY attempts, seq LIMIT ?2")
+    .bind(before, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** One subject's events whose reactions never completed, oldest first. */
+export async function unreactedEventsOf(db: D1Database, subjectId: string): Promise<OutboxEvent[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM events WHERE subject_id = ?1 AND reacted_at IS NULL ORDER BY seq")
+    .bind(subjectId)
+    .all();
+  return results.map(toEvent);
+}
+
+/** Records that the event's reactions all succeeded; a row already marked stays as it was. */
+export const markReacted = (db: D1Database, id: string, at: string) =>
+  db.prepare("UPDATE events SET reacted_at = ?2 WHERE id = ?1 AND reacted_at IS NULL").bind(id, at).run();
+
+/** Counts one failed run of the event's reactions (orders the sweep). */
+export const countFailedAttempt = (db: D1Database, id: string) =>
+  db.prepare("UPDATE events SET attempts = attempts + 1 WHERE id = ?1").bind(id).run();
+
+/**
+ * True when a later event of the same key set its balance too: an older balance must then not
+ * overwrite the key guard's (a retried event may run after a newer one).
+ */
+export async function creditsSetLater(db: D1Database, event: OutboxEvent): Promise<boolean> {
+  const later = await db
+    .prepare("SELECT 1 FROM events WHERE subject_id = ?1 AND seq > ?2 AND json_type(payload, '$.credits') IS NOT NULL LIMIT 1")
+    .bind(event.subject_id, event.seq)
+    .first();
+  return later !== null;
+}

@@ -1,0 +1,160 @@
+import { KEY_TYPES } from "../keys/format";
+
+/**
+ * One declaration per D1 table: every column with how it is stored. The row types, the row
+ * mappers and the INSERT/UPDATE builders (./statements.ts) are derived from these, so a column is
+ * named once here and once in schema.sql (test/db/tables.test.ts holds the two together).
+ *
+ * Kinds: `text`, `int`, `list` (a JSON array of strings in a TEXT column), `json` (a JSON object in
+ * a TEXT column). `values` lists what a CHECK constraint allows.
+ */
+export type ColumnKind = "text" | "int" | "list" | "json";
+
+export interface Column<T = unknown> {
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  readonly values?: readonly string[];
+  /** Type only: what the mapper yields for this column. */
+  readonly type?: T;
+}
+
+export type Columns = Record<string, Column>;
+
+export interface Table<C extends Columns = Columns> {
+  readonly name: string;
+  readonly columns: C;
+}
+
+/** A row as the mapper returns it. */
+export type RowOf<T extends Table> = { -readonly [K in keyof T["columns"]]: T["columns"][K] extends Column<infer V> ? V : never };
+
+const column = <T>(kind: ColumnKind, values?: readonly string[]): Column<T> => ({ kind, nullable: false, ...(values && { values }) });
+const text = <T extends string = string>(values?: readonly T[]) => column<T>("text", values);
+const int = () => column<number>("int");
+const list = () => column<string[]>("list");
+const json = <T extends object>() => column<T>("json");
+const nullable = <T>(c: Column<T>) => ({ ...c, nullable: true }) as Column<T | null>;
+const table = <C extends Columns>(name: string, columns: C): Table<C> => ({ name, columns });
+
+/** A partner's `status` (schema.sql CHECK); the zod enum in src/schemas/partner.ts is built from it. */
+export const PARTNER_STATUSES = ["active", "suspended", "revoked"] as const;
+export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
+
+/** A user's `kind` (schema.sql CHECK). */
+export const USER_KINDS = ["user", "bot"] as const;
+
+/** Every mutation's name: the audit event's `action` and the outbox event's `type`. */
+export const AUDIT_ACTIONS = [
+  "partner.created",
+  "partner.updated",
+  "user.created",
+  "key.created",
+  "key.updated",
+  "key.rotated",
+  "key.revoked",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What an outbox row carries for its after-commit reactions (src/events/reactions.ts). */
+export interface EventPayload {
+  /** allowed_origins before the change, so the CORS registry re-derives those too. */
+  previous_origins?: string[];
+  /** The balance the operator set (null = unlimited); absent when the change did not set one. */
+  credits?: number | null;
+}
+
+/** `partners`: the operator's partners (schema.sql). */
+export const partners = table("partners", {
+  seq: int(),
+  id: text(),
+  slug: text(),
+  name: text(),
+  contact_email: text(),
+  website_url: text(),
+  status: text(PARTNER_STATUSES),
+  rate_limit_tier: text(),
+  scopes: list(),
+  resources: list(),
+  allowed_origins: list(),
+  version: int(),
+  created_at: text(),
+  updated_at: text(),
+});
+
+/** `users`: people and bots of a partner. */
+export const users = table("users", {
+  seq: int(),
+  id: text(),
+  partner_id: text(),
+  first_name: text(),
+  last_name: text(),
+  email: text(),
+  role: text(),
+  kind: text(USER_KINDS),
+  permissions: list(),
+  created_at: text(),
+  updated_at: text(),
+});
+
+/** Key rows as stored, hashes included: never serialized directly. */
+export const apiKeys = table("api_keys", {
+  seq: int(),
+  id: text(),
+  partner_id: text(),
+  user_id: nullable(text()),
+  name: text(),
+  description: nullable(text()),
+  type: text(KEY_TYPES),
+  prefix: text(),
+  last_four: text(),
+  secret_hash: text(),
+  hash_version: int(),
+  previous_secret_hash: nullable(text()),
+  previous_expires_at: nullable(text()),
+  scopes: list(),
+  resources: list(),
+  allowed_origins: list(),
+  allowed_ips: list(),
+  allowed_agents: list(),
+  rate_limit_tier: nullable(text()),
+  credits_remaining: nullable(int()),
+  expires_at: nullable(text()),
+  revoked_at: nullable(text()),
+  revoked_by: nullable(text()),
+  created_at: text(),
+  created_by: text(),
+  created_by_name: nullable(text()),
+  revoked_by_name: nullable(text()),
+  last_used_at: nullable(text()),
+  secret_rotated_at: nullable(text()),
+  version: int(),
+  updated_at: text(),
+});
+
+/** `audit_events`: one per mutation, listed by the audit route. */
+export const auditEvents = table("audit_events", {
+  seq: int(),
+  id: text(),
+  partner_id: text(),
+  actor: text(),
+  action: text(AUDIT_ACTIONS),
+  target_id: text(),
+  at: text(),
+  request_id: text(),
+});
+
+/** The outbox: see schema.sql and src/events/. */
+export const events = table("events", {
+  seq: int(),
+  id: text(),
+  type: text(AUDIT_ACTIONS),
+  partner_id: text(),
+  subject_id: text(),
+  occurred_at: text(),
+  payload: json<EventPayload>(),
+  attempts: int(),
+  reacted_at: nullable(text()),
+});
+
+/** Every table, for checks that walk them all (test/db/tables.test.ts). */
+export const TABLES = [partners, users, apiKeys, auditEvents, events] as const;

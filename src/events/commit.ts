@@ -1,0 +1,66 @@
+import { isUniqueViolation } from "../db/errors";
+import { toEvent, unreactedEventsOf, type Mutation, type OutboxEvent } from "../db/outbox";
+import type { Bindings } from "../env";
+import { StorageError } from "../lib/instrument";
+import { ApiError } from "../lib/problem";
+import { retryLater } from "./queue";
+import { attemptReactions } from "./react";
+import { pendingDetail } from "./reactions";
+
+export interface CommitOptions {
+  /** Answer for a violated UNIQUE constraint (a taken slug or email); without it, the storage error stands. */
+  conflict?: () => ApiError;
+}
+
+/**
+ * Commits a mutation (the change, its audit row and its outbox row, one D1 batch), then runs the
+ * event's reactions (src/events/reactions.ts) and marks the outbox row as reacted.
+ *
+ * Returns the changed row as the commit returned it. A guarded change (`Mutation<T | null>`) gives
+ * `null` when it changed nothing (an UPDATE that lost a race): then neither audit nor outbox row
+ * exists and nothing runs.
+ *
+ * A reaction that fails after the commit never answers "nothing was changed": the change stands,
+ * the row stays unreacted, its id goes to the queue for a retry in a few seconds (the cron sweep
+ * finds it too, should that send fail), and the caller gets 503 `propagation_pending`.
+ *
+ * @example
+ * ```ts
+ * const audit = auditContext(c);
+ * const revoked = await commitMutation(c.env, keyWrites.revoke(c.env.DB, audit, key));
+ * if (!revoked) throw new ApiError("key_revoked", "A revoked key cannot be changed."); // lost a race
+ * return c.json(serializeKey(revoked, { user }), 200);
+ * ```
+ */
+export async function commitMutation<T>(env: Bindings, mutation: Mutation<T>, options: CommitOptions = {}): Promise<T> {
+  let results: D1Result[];
+  try {
+    results = await env.DB.batch([...mutation.statements]);
+  } catch (err) {
+    if (options.conflict && isUniqueViolation(err)) throw options.conflict();
+    throw err;
+  }
+  const changed = mutation.read(results[0]?.results[0] as Record<string, unknown> | undefined);
+  // Written exactly when the change changed a row (the same `changes() > 0` chain).
+  const written = results.at(-1)?.results[0] as Record<string, unknown> | undefined;
+  if (written) await reactAfterCommit(env, toEvent(written));
+  return changed;
+}
+
+/**
+ * Completes what is still pending for one subject (a key, a partner): a repeated request, which
+ * changes nothing itself, finishes the propagation of the change that did. Answers like
+ * `commitMutation` when a reaction fails again.
+ */
+export async function completePending(env: Bindings, subjectId: string): Promise<void> {
+  for (const event of await unreactedEventsOf(env.DB, subjectId)) await reactAfterCommit(env, event);
+}
+
+async function reactAfterCommit(env: Bindings, event: OutboxEvent): Promise<void> {
+  const failed = await attemptReactions(env, event);
+  if (!failed) return;
+  await retryLater(env, event.id);
+  // Anything but a storage failure is a bug: the caller hears 500 (the retries log it again).
+  if (!(failed.failure instanceof StorageError)) throw failed.failure;
+  throw new ApiError("propagation_pending", pendingDetail(event), { headers: { "retry-after": "1" } });
+}

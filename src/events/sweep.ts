@@ -1,0 +1,27 @@
+import { unreactedEventIds } from "../db/outbox";
+import type { Bindings } from "../env";
+import { now } from "../lib/clock";
+import { nowIso } from "../lib/time";
+import { react } from "./react";
+
+/**
+ * Rows younger than this are most likely still being handled: by the request that committed them
+ * or by the queue's first retry (FIRST_RETRY_SECONDS). The sweep is the net under both.
+ */
+export const SWEEP_MIN_AGE_MS = 30_000;
+/** Per run: the cron fires every minute, so a backlog drains at this many events a minute without one run growing unbounded. */
+export const SWEEP_BATCH = 50;
+
+/**
+ * The Cron Trigger's job (DESIGN §8): re-runs the reactions of outbox rows left unreacted (a
+ * failed reaction whose queue send or retries were lost too) and marks them. Returns how many it
+ * tried and how many are done.
+ */
+export async function sweep(env: Bindings, limit = SWEEP_BATCH): Promise<{ tried: number; done: number }> {
+  const ids = await unreactedEventIds(env.DB, nowIso(now() - SWEEP_MIN_AGE_MS), limit);
+  let done = 0;
+  // One at a time: a key's reaction may wait for its guard's leases, and this is background work.
+  for (const id of ids) if (await react(env, id).catch(() => false)) done++;
+  if (ids.length > 0) console.log(JSON.stringify({ level: "info", msg: "outbox sweep", tried: ids.length, done }));
+  return { tried: ids.length, done };
+}
