@@ -17,8 +17,22 @@ export function decodeCursor(cursor: string | undefined): number {
 }
 
 /** Splits a `limit + 1` query result into a page and the cursor of the next one. */
-export function page<T extends { seq: number }>(rows: T[], limit: number) {
+function page<T extends { seq: number }>(rows: T[], limit: number) {
   const more = rows.length > limit;
   const data = more ? rows.slice(0, limit) : rows;
   return { data, next_cursor: more ? encodeCursor(data[data.length - 1]!.seq) : null };
+}
+
+/**
+ * One page of a list, newest first, as every list route answers it: `read` gets the `seq` to start
+ * below and how many rows to fetch (one more than the page, so the next cursor is known without a
+ * count), and `serialize` shapes the rows of the page.
+ */
+export async function readPage<T extends { seq: number }, S>(
+  query: { limit: number; cursor?: string },
+  read: (beforeSeq: number, limit: number) => Promise<T[]>,
+  serialize: (rows: T[]) => S[] | Promise<S[]>,
+): Promise<{ data: S[]; next_cursor: string | null }> {
+  const { data, next_cursor } = page(await read(decodeCursor(query.cursor), query.limit), query.limit);
+  return { data: await serialize(data), next_cursor };
 }

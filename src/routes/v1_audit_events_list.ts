@@ -1,6 +1,6 @@
 import { authenticatedRoute, type App } from "../hono";
 import { listAuditEvents } from "../db/audit";
-import { decodeCursor, page } from "../lib/cursor";
+import { readPage } from "../lib/cursor";
 import { AuditEventSchema, serializeAuditEvent } from "../schemas/audit";
 import { json, pageOf, PageQuery } from "../schemas/common";
 import { visiblePartner } from "./access";
@@ -21,7 +21,6 @@ const route = authenticatedRoute({
 export const registerAuditEventsList = (app: App) =>
   app.openapi(route, async (c) => {
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
-    const { limit, cursor } = c.req.valid("query");
-    const result = page(await listAuditEvents(c.env.DB, partner.id, decodeCursor(cursor), limit), limit);
-    return c.json({ data: result.data.map(serializeAuditEvent), next_cursor: result.next_cursor }, 200);
+    const read = (beforeSeq: number, limit: number) => listAuditEvents(c.env.DB, partner.id, beforeSeq, limit);
+    return c.json(await readPage(c.req.valid("query"), read, (events) => events.map(serializeAuditEvent)), 200);
   });

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { authenticatedRoute, type App } from "../hono";
-import { listKeys } from "../db/keys";
+import { listKeys, type ApiKeyRecord } from "../db/keys";
 import { getUser, type User } from "../db/users";
-import { decodeCursor, page } from "../lib/cursor";
+import { readPage } from "../lib/cursor";
 import { ApiKeySchema, ExpandedKeyFields, ExpandQuery, KeyStatusSchema, KeyTypeSchema, serializeKey } from "../schemas/api-key";
 import { Cursor, json, Limit, pageOf } from "../schemas/common";
 import { visiblePartner } from "./access";
@@ -32,19 +32,14 @@ const route = authenticatedRoute({
 export const registerKeysList = (app: App) =>
   app.openapi(route, async (c) => {
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
-    const { status, type, limit, cursor, expand } = c.req.valid("query");
+    const query = c.req.valid("query");
     const db = c.env.DB;
-    const result = page(await listKeys(db, partner.id, { status, type }, decodeCursor(cursor), limit), limit);
-    // Users are few per page; read each once to filter its keys' scopes.
-    const users = new Map<string, User | null>();
-    for (const id of new Set(result.data.map((k) => k.user_id).filter((id): id is string => id !== null))) {
-      users.set(id, await getUser(db, id));
-    }
-    return c.json(
-      {
-        data: result.data.map((k) => serializeKey(k, { user: k.user_id ? (users.get(k.user_id) ?? null) : null, expand })),
-        next_cursor: result.next_cursor,
-      },
-      200,
-    );
+    const read = (beforeSeq: number, limit: number) => listKeys(db, partner.id, { status: query.status, type: query.type }, beforeSeq, limit);
+    const serialize = async (keys: ApiKeyRecord[]) => {
+      // Users are few per page; read each once to filter its keys' scopes.
+      const users = new Map<string, User | null>();
+      for (const id of new Set(keys.map((k) => k.user_id).filter((id): id is string => id !== null))) users.set(id, await getUser(db, id));
+      return keys.map((k) => serializeKey(k, { user: k.user_id ? (users.get(k.user_id) ?? null) : null, expand: query.expand }));
+    };
+    return c.json(await readPage(query, read, serialize), 200);
   });

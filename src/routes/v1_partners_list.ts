@@ -1,6 +1,6 @@
 import { authenticatedRoute, type App } from "../hono";
 import { listPartners } from "../db/partners";
-import { decodeCursor, page } from "../lib/cursor";
+import { readPage } from "../lib/cursor";
 import { json, pageOf, PageQuery } from "../schemas/common";
 import { PartnerSchema, serializePartner } from "../schemas/partner";
 
@@ -18,7 +18,6 @@ const route = authenticatedRoute({
 
 export const registerPartnersList = (app: App) =>
   app.openapi(route, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const result = page(await listPartners(c.env.DB, decodeCursor(cursor), limit), limit);
-    return c.json({ data: result.data.map(serializePartner), next_cursor: result.next_cursor }, 200);
+    const read = (beforeSeq: number, limit: number) => listPartners(c.env.DB, beforeSeq, limit);
+    return c.json(await readPage(c.req.valid("query"), read, (partners) => partners.map(serializePartner)), 200);
   });
