@@ -1,3 +1,4 @@
+import { now as clockNow } from "../lib/clock";
 import { cachedKeyRecord, freshKeyRecord, publishToKv, type CachedRecord } from "../cache/key-records";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
@@ -87,7 +88,7 @@ export async function checkCredential(env: Bindings, credential: Credential, opt
 async function checkKey(env: Bindings, pepper: string, parsed: ParsedKey, options: CheckOptions): Promise<KeyCheck> {
   const digest = await verifiedDigest(pepper, parsed);
   if (!digest) return invalid;
-  const now = Date.now();
+  const now = clockNow();
   const identify: Identify = async (record) => {
     if (record.key.type !== parsed.type) return null;
     let matched: string | null = null;
@@ -105,7 +106,7 @@ async function checkKey(env: Bindings, pepper: string, parsed: ParsedKey, option
 async function checkAccessToken(env: Bindings, pepper: string, token: string, options: CheckOptions): Promise<KeyCheck> {
   const claims = await readAccessToken(pepper, token);
   if (!claims) return invalid;
-  const now = Date.now();
+  const now = clockNow();
   const identify: Identify = async (record) => {
     for (const hash of liveSecretHashes(record, now)) if (constantTimeEqual(claims.sec, await secretBinding(hash))) return hash;
     return null;

@@ -1,5 +1,6 @@
+import { now as clockNow } from "../lib/clock";
 import type { KeyType } from "../keys/format";
-import { isPast } from "../lib/time";
+import { isPast, nowIso } from "../lib/time";
 import type { AuditContext } from "./audit";
 import { parseList } from "./json";
 import { changedRow, mutation, rowIfChanged, type Mutation } from "./outbox";
@@ -18,7 +19,7 @@ export type ApiKeyRecord = RowOf<typeof apiKeys>;
 /** Maps an `api_keys` row: list columns parsed. */
 export const toKey = rowMapper(apiKeys);
 
-export function keyStatus(key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, now = Date.now()): KeyStatus {
+export function keyStatus(key: Pick<ApiKeyRecord, "revoked_at" | "expires_at">, now = clockNow()): KeyStatus {
   if (key.revoked_at) return "revoked";
   return isPast(key.expires_at, now) ? "expired" : "active";
 }
@@ -53,7 +54,7 @@ export interface KeyFilter {
 export async function listKeys(db: D1Database, partnerId: string, filter: KeyFilter, beforeSeq: number, limit: number) {
   const { results } = await db
     .prepare(keySql.page)
-    .bind(partnerId, beforeSeq, filter.type ?? null, filter.status ?? null, new Date().toISOString(), limit + 1)
+    .bind(partnerId, beforeSeq, filter.type ?? null, filter.status ?? null, nowIso(), limit + 1)
     .all();
   return results.map(toKey);
 }

@@ -1,3 +1,4 @@
+import { now } from "../lib/clock";
 import { z } from "@hono/zod-openapi";
 import { effectiveScopes } from "../auth/scopes";
 import { KEY_STATUSES, keyStatus, type ApiKeyRecord } from "../db/keys";
@@ -106,7 +107,7 @@ const ExpiresAt = z
     z.iso.date(),
   ])
   .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString())
-  .refine((iso) => Date.parse(iso) > Date.now(), "expires_at must be in the future")
+  .refine((iso) => Date.parse(iso) > now(), "expires_at must be in the future")
   .openapi({ example: "2027-06-05T00:00:00Z", description: "A date-time, or a date (midnight UTC). Must lie in the future." });
 
 const Credits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
