@@ -109,15 +109,3 @@ export const markReacted = (db: D1Database, id: string, at: string) =>
 /** Counts one failed run of the event's reactions (orders the sweep). */
 export const countFailedAttempt = (db: D1Database, id: string) =>
   db.prepare("UPDATE events SET attempts = attempts + 1 WHERE id = ?1").bind(id).run();
-
-/**
- * True when a later event of the same key set its balance too: an older balance must then not
- * overwrite the key guard's (a retried event may run after a newer one).
- */
-export async function creditsSetLater(db: D1Database, event: OutboxEvent): Promise<boolean> {
-  const later = await db
-    .prepare("SELECT 1 FROM events WHERE subject_id = ?1 AND seq > ?2 AND json_type(payload, '$.credits') IS NOT NULL LIMIT 1")
-    .bind(event.subject_id, event.seq)
-    .first();
-  return later !== null;
-}

@@ -1,7 +1,7 @@
 import { forgetKeyRecord, publishKeyRecord } from "../cache/key-records";
 import { syncOrigins } from "../cache/origin-registry";
 import { liveKeysOfPartner, type KeyAuthRecord } from "../db/keys";
-import { creditsSetLater, type EventType, type OutboxEvent } from "../db/outbox";
+import type { EventType, OutboxEvent } from "../db/outbox";
 import { getPartner } from "../db/partners";
 import type { Bindings } from "../env";
 import { guardOf } from "../limiter/client";
@@ -44,9 +44,9 @@ const propagateKey: Reaction = async (env, event) => {
 };
 
 async function refreshGuard(env: Bindings, event: OutboxEvent, record: KeyAuthRecord) {
-  // The guard's live balance is replaced only by a balance the operator set, and not by one a
-  // later change replaced meanwhile (a retried event can run after a newer one).
-  const credits = "credits" in event.payload && !(await creditsSetLater(env.DB, event)) ? event.payload.credits : undefined;
+  // The guard applies a balance the operator set once per event (by its seq): a retried event
+  // that runs after requests spent credits, or after a newer balance, changes nothing.
+  const credits = event.payload.credits !== undefined ? { balance: event.payload.credits, seq: event.seq } : undefined;
   await guardOf(env, record.key.id).refresh(policyOf(record), credits);
 }
 

@@ -19,6 +19,7 @@ const COUNTER_WRITE_MS = 0;
 // Storage layout (SQLite-backed sync KV of this object):
 //   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
 //   credits        number | null (null = unlimited); authoritative once loaded from D1
+//   credits_seq    outbox seq of the last operator-set balance applied (a retried event never re-applies it)
 //   rl:meta        "limit/windowMs" the buckets were counted under; a tier change starts afresh
 //   rl:b:<bucket>  requests admitted in that bucket of the sliding window (written behind, next tick)
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
@@ -148,9 +149,11 @@ export class KeyGuard extends DurableObject<Bindings> {
   /**
    * Takes a freshly written policy from a mutation (revoke, rotate, update). Older versions are
    * ignored, so two racing mutations cannot roll the guard back. `credits` replaces the live
-   * balance only when the operator set it.
+   * balance only when the operator set it, and only once per event: its outbox `seq` must be newer
+   * than the last one applied, so a retried or repeated run of the same event (or an older one
+   * running late) never gives back credits spent since.
    */
-  async refresh(policy: GuardPolicy, credits?: number | null): Promise<void> {
+  async refresh(policy: GuardPolicy, credits?: { balance: number | null; seq: number }): Promise<void> {
     const current = this.policy;
     if (current && (policy.keyVersion < current.keyVersion || policy.partnerVersion < current.partnerVersion)) return;
     if (!current) {
@@ -158,7 +161,11 @@ export class KeyGuard extends DurableObject<Bindings> {
       await this.loadFromD1(policy.keyId);
     }
     this.setPolicy(policy);
-    if (credits !== undefined) this.setCredits(credits);
+    const kv = this.ctx.storage.kv;
+    if (credits !== undefined && credits.seq > (kv.get<number>("credits_seq") ?? 0)) {
+      this.setCredits(credits.balance);
+      kv.put("credits_seq", credits.seq);
+    }
     await this.leasesExpired();
   }
 

@@ -88,6 +88,27 @@ describe("the cron sweep", () => {
     const verified = await call("/v1/keys/verify", { body: { key } });
     expect([verified.body.valid, verified.body.credits_remaining]).toEqual([true, 4]);
   });
+
+  it("never gives back credits spent since: re-running an event whose balance the guard already took leaves the balance alone", async () => {
+    const clock = manualClock();
+    const partner = await createPartner();
+    const { key, api_key } = await createKey(partner.id, { credits_remaining: 100, allowed_origins: [origin()] });
+    expect((await call("/v1/me/key", { auth: key })).status).toBe(200);
+    // KV down: the origin sync fails, the guard takes the new balance; the event stays unreacted.
+    const res = await callWith({ kv: "down", queue: "down" }, `/v1/keys/${api_key.id}`, {
+      method: "PATCH",
+      auth: ADMIN,
+      body: { credits_remaining: 50, allowed_origins: [origin()] },
+    });
+    expect([res.status, res.body.code]).toEqual([503, "propagation_pending"]);
+    for (let i = 0; i < 10; i++) expect((await call("/v1/me/key", { auth: key })).status).toBe(200);
+    const event = await eventRow(api_key.id, "key.updated");
+    expect(await react(env, event!.id)).toBe(true);
+    clock.advance(SWEEP_MIN_AGE_MS + 1_000);
+    await runCron();
+    const verified = await call("/v1/keys/verify", { body: { key, cost: 0 } });
+    expect(verified.body.credits_remaining).toBe(40);
+  });
 });
 
 describe("the queue consumer", () => {
