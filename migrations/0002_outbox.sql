@@ -10,7 +10,9 @@
 -- (allowed_origins before the change) and `credits` (a balance the operator set).
 -- After the commit, src/events/ runs the type's reactions (caches, origin registry, key guards)
 -- and sets `reacted_at`; while it is NULL, the queue consumer and the cron sweep retry them
--- (`attempts` counts failures: rows that keep failing are swept last).
+-- (`attempts` counts runs that failed or were claimed: rows that keep failing are swept last).
+-- A retry first claims its row until `claimed_until`, so the queue and the sweep never run the
+-- same event at once, and a run that hung or was cut off frees the row when its claim ends.
 CREATE TABLE IF NOT EXISTS events (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,
   id          TEXT    NOT NULL UNIQUE,
@@ -19,8 +21,9 @@ CREATE TABLE IF NOT EXISTS events (
   subject_id  TEXT    NOT NULL,
   occurred_at TEXT    NOT NULL,
   payload     TEXT    NOT NULL DEFAULT '{}',
-  attempts    INTEGER NOT NULL DEFAULT 0,
-  reacted_at  TEXT
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  claimed_until TEXT,
+  reacted_at    TEXT
 );
 -- The sweep's query: only unreacted rows are indexed, so the index stays as small as the backlog.
 CREATE INDEX IF NOT EXISTS events_unreacted ON events (occurred_at) WHERE reacted_at IS NULL;

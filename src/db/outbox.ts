@@ -74,23 +74,36 @@ export function mutation<T>(
   return { statements: [change, audit, outbox], read };
 }
 
-/** One outbox row by id, or null. */
-export async function getEvent(db: D1Database, id: string): Promise<OutboxEvent | null> {
-  const row = await db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first();
-  return row ? toEvent(row) : null;
+/**
+ * Ids of events whose reactions never completed, older than `before` (younger ones are most likely
+ * still in their request or queued) and not claimed by a run in progress at `now`. Rows tried most
+ * often go last, so a row that keeps failing or hanging cannot take every slot of every sweep.
+ */
+export async function unreactedEventIds(db: D1Database, before: string, now: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM events WHERE reacted_at IS NULL AND occurred_at <= ?1 AND (claimed_until IS NULL OR claimed_until <= ?2)
+       ORDER BY attempts, seq LIMIT ?3`,
+    )
+    .bind(before, now, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
 }
 
 /**
- * Ids of events whose reactions never completed, older than `before` (younger ones are most likely
- * still in their request or queued). Rows that failed most often go last, so a row that keeps
- * failing cannot take every slot of every sweep.
+ * Claims an unreacted event for one retry until `until`, counting the attempt, in one statement:
+ * of a queue delivery and a sweep reaching the same row, one gets it. Null when the event is
+ * reacted, claimed by another run, or unknown.
  */
-export async function unreactedEventIds(db: D1Database, before: string, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM events WHERE reacted_at IS NULL AND occurred_at <= ?1 ORDER BY attempts, seq LIMIT ?2")
-    .bind(before, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+export async function claimEvent(db: D1Database, id: string, now: string, until: string): Promise<OutboxEvent | null> {
+  const row = await db
+    .prepare(
+      `UPDATE events SET attempts = attempts + 1, claimed_until = ?3
+       WHERE id = ?1 AND reacted_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?2) RETURNING *`,
+    )
+    .bind(id, now, until)
+    .first();
+  return row ? toEvent(row) : null;
 }
 
 /** One subject's events whose reactions never completed, oldest first. */
@@ -105,6 +118,9 @@ export async function unreactedEventsOf(db: D1Database, subjectId: string): Prom
 /** Records that the event's reactions all succeeded; a row already marked stays as it was. */
 export const markReacted = (db: D1Database, id: string, at: string) =>
   db.prepare("UPDATE events SET reacted_at = ?2 WHERE id = ?1 AND reacted_at IS NULL").bind(id, at).run();
+
+/** Frees a claimed event whose run failed, so the queue's next delivery may claim it at once. */
+export const releaseClaim = (db: D1Database, id: string) => db.prepare("UPDATE events SET claimed_until = NULL WHERE id = ?1").bind(id).run();
 
 /** Counts one failed run of the event's reactions (orders the sweep). */
 export const countFailedAttempt = (db: D1Database, id: string) =>

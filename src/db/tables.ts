@@ -153,6 +153,7 @@ export const events = table("events", {
   occurred_at: text(),
   payload: json<EventPayload>(),
   attempts: int(),
+  claimed_until: nullable(text()),
   reacted_at: nullable(text()),
 });
 

@@ -1,4 +1,5 @@
-import { countFailedAttempt, getEvent, markReacted, type OutboxEvent } from "../db/outbox";
+import { claimEvent, countFailedAttempt, markReacted, releaseClaim, type OutboxEvent } from "../db/outbox";
+import { now } from "../lib/clock";
 import type { Bindings } from "../env";
 import { nowIso } from "../lib/time";
 import { runReactions } from "./reactions";
@@ -8,12 +9,13 @@ import { runReactions } from "./reactions";
  * unreacted (its attempt counted, best effort) and the failure is returned, not thrown: each caller
  * decides what it means (a 503 for a request, a retry for the queue, the next run for the sweep).
  */
-export async function attemptReactions(env: Bindings, event: OutboxEvent): Promise<{ failure: unknown } | null> {
+export async function attemptReactions(env: Bindings, event: OutboxEvent, options: { claimed?: boolean } = {}): Promise<{ failure: unknown } | null> {
   try {
     await runReactions(env, event);
   } catch (failure) {
     log("event reactions failed", event.id, failure, event.type);
-    await countFailedAttempt(env.DB, event.id).catch(() => undefined);
+    // A claim already counted this attempt; it is released so the next retry need not wait it out.
+    await (options.claimed ? releaseClaim : countFailedAttempt)(env.DB, event.id).catch(() => undefined);
     return { failure };
   }
   // Best effort: an unmarked row only makes the sweep re-run reactions that are idempotent.
@@ -21,15 +23,20 @@ export async function attemptReactions(env: Bindings, event: OutboxEvent): Promi
   return null;
 }
 
+/** How long a retry holds its event: far longer than a partner's fan-out takes, short enough that a run cut off is retried soon. */
+export const CLAIM_MS = 60_000;
+
 /**
- * Runs the reactions of a stored event unless they already succeeded. The queue consumer and the
- * cron sweep both come here. True when done (or when there is no such event), false when a
- * reaction failed and the event needs another try.
+ * Runs the reactions of a stored event unless they already succeeded or another run holds it. The
+ * queue consumer and the cron sweep both come here. True when there is nothing left for this
+ * caller to do (done, unknown, or another run's to finish: its claim ends and the sweep takes the
+ * row again if it fails), false when a reaction failed and the event needs another try.
  */
 export async function react(env: Bindings, eventId: string): Promise<boolean> {
-  const event = await getEvent(env.DB, eventId);
-  if (!event || event.reacted_at !== null) return true;
-  return (await attemptReactions(env, event)) === null;
+  const at = now();
+  const event = await claimEvent(env.DB, eventId, nowIso(at), nowIso(at + CLAIM_MS));
+  if (!event) return true;
+  return (await attemptReactions(env, event, { claimed: true })) === null;
 }
 
 function log(msg: string, eventId: string, err: unknown, type?: string) {

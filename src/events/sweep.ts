@@ -18,7 +18,8 @@ export const SWEEP_BATCH = 50;
  * tried and how many are done.
  */
 export async function sweep(env: Bindings, limit = SWEEP_BATCH): Promise<{ tried: number; done: number }> {
-  const ids = await unreactedEventIds(env.DB, nowIso(now() - SWEEP_MIN_AGE_MS), limit);
+  const at = now();
+  const ids = await unreactedEventIds(env.DB, nowIso(at - SWEEP_MIN_AGE_MS), nowIso(at), limit);
   let done = 0;
   // One at a time: a key's reaction may wait for its guard's leases, and this is background work.
   for (const id of ids) if (await react(env, id).catch(() => false)) done++;

@@ -2,7 +2,8 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { FIRST_RETRY_SECONDS, retryDelaySeconds } from "../../src/events/queue";
-import { react } from "../../src/events/react";
+import { claimEvent } from "../../src/db/outbox";
+import { CLAIM_MS, react } from "../../src/events/react";
 import { SWEEP_MIN_AGE_MS, sweep } from "../../src/events/sweep";
 import { manualClock } from "../clock";
 import { callWith, faultyEnv, type Faults } from "../hardening/faulty-env";
@@ -108,6 +109,25 @@ describe("the cron sweep", () => {
     await runCron();
     const verified = await call("/v1/keys/verify", { body: { key, cost: 0 } });
     expect(verified.body.credits_remaining).toBe(40);
+  });
+});
+
+describe("claims", () => {
+  it("one run at a time: a row claimed by a run in progress is left alone until its claim ends, then the sweep finishes it", async () => {
+    const clock = manualClock();
+    const failed = await failedOriginPatch({ kv: "down", queue: "down" });
+    // A run that claimed the row and then hung (or was cut off).
+    const at = clock.now();
+    expect(await claimEvent(env.DB, failed.eventId, new Date(at).toISOString(), new Date(at + CLAIM_MS).toISOString())).not.toBeNull();
+    expect(await react(env, failed.eventId), "a second run while the claim holds").toBe(true);
+    expect((await eventRow(failed.keyId, "key.updated"))?.reacted_at, "nothing ran").toBeNull();
+    clock.advance(SWEEP_MIN_AGE_MS + 1_000);
+    await sweep(env);
+    expect(await eventRow(failed.keyId, "key.updated"), "the sweep skips a claimed row").toMatchObject({ reacted_at: null, attempts: 2 });
+    clock.advance(CLAIM_MS);
+    await sweep(env);
+    expect((await eventRow(failed.keyId, "key.updated"))?.reacted_at).not.toBeNull();
+    await expectOriginsMoved(failed);
   });
 });
 
