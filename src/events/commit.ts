@@ -1,11 +1,10 @@
 import { isUniqueViolation } from "../db/errors";
-import { toEvent, unreactedEventsOf, type Mutation, type OutboxEvent } from "../db/outbox";
+import { toEvent, unreactedEventsOf, type EventType, type Mutation, type OutboxEvent } from "../db/outbox";
 import type { Bindings } from "../env";
 import { StorageError } from "../lib/instrument";
 import { ApiError } from "../lib/problem";
 import { retryLater } from "./queue";
 import { attemptReactions } from "./react";
-import { pendingDetail } from "./reactions";
 
 export interface CommitOptions {
   /** Answer for a violated UNIQUE constraint (a taken slug or email); without it, the storage error stands. */
@@ -22,7 +21,8 @@ export interface CommitOptions {
  *
  * A reaction that fails after the commit never answers "nothing was changed": the change stands,
  * the row stays unreacted, its id goes to the queue for a retry in a few seconds (the cron sweep
- * finds it too, should that send fail), and the caller gets 503 `propagation_pending`.
+ * finds it too, should that send fail), and the caller gets 503 `propagation_pending`, except for
+ * a create, which answers with what it created.
  *
  * @example
  * ```ts
@@ -62,5 +62,13 @@ async function reactAfterCommit(env: Bindings, event: OutboxEvent): Promise<void
   await retryLater(env, event.id);
   // Anything but a storage failure is a bug: the caller hears 500 (the retries log it again).
   if (!(failed.failure instanceof StorageError)) throw failed.failure;
-  throw new ApiError("propagation_pending", pendingDetail(event), { headers: { "retry-after": "1" } });
+  // A create answers with what it created: a new key's secret is shown only in this answer, and
+  // repeating the request would create another. The retries finish what follows (a new key works
+  // at once from D1; its origins reach the CORS registry when the retry runs).
+  if (CREATES.has(event.type)) return;
+  throw new ApiError("propagation_pending", "The change was saved but is not yet in effect everywhere. Repeat the request.", {
+    headers: { "retry-after": "1" },
+  });
 }
+
+const CREATES: ReadonlySet<EventType> = new Set(["key.created", "partner.created", "user.created"]);

@@ -107,20 +107,6 @@ export const REACTIONS: Readonly<Record<EventType, readonly Reaction[]>> = {
   "user.created": [],
 };
 
-const SAVED_NOT_EVERYWHERE = "The change was saved but is not yet in effect everywhere. Repeat the request.";
-
-/**
- * What a caller hears when its event's reactions failed after the commit. Repeating a create would
- * be 409, so a partner's creation names the request that finishes the work instead.
- */
-export function pendingDetail(event: Pick<OutboxEvent, "type" | "subject_id">): string {
-  if (event.type !== "partner.created") return SAVED_NOT_EVERYWHERE;
-  return (
-    `The partner was saved (id ${event.subject_id}) but its origins are not yet registered for CORS. ` +
-    "Repeat with PATCH /v1/partners/{partner_id} and the same allowed_origins to finish."
-  );
-}
-
 /**
  * Runs every reaction of the event, each even when another failed, and throws the first failure.
  * Unknown types (a row written by a newer deployment) have nothing to run here.
