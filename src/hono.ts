@@ -43,11 +43,13 @@ const KEY_ERRORS: readonly ErrorCode[] = [
   "origin_not_allowed", "ip_not_allowed", "agent_not_allowed", "rate_limited", "credits_exhausted", "temporarily_unavailable",
 ];
 const CALLER_ERRORS: Record<Caller, readonly ErrorCode[]> = {
-  operator: [...AUTHENTICATION_ERRORS, "operator_only"],
+  // A key on an operator-only route is still checked (at no cost) to tell it apart from a bad one.
+  operator: [...AUTHENTICATION_ERRORS, "operator_only", "temporarily_unavailable"],
   key: [...AUTHENTICATION_ERRORS, ...KEY_ERRORS],
   operator_or_key: [...AUTHENTICATION_ERRORS, ...KEY_ERRORS],
 };
-const BODY_ERRORS: readonly ErrorCode[] = ["malformed_request", "payload_too_large", "unsupported_media_type"];
+/** Every method but GET and HEAD meets the body limit and the JSON-only rule (src/middleware/json-only.ts), body declared or not. */
+const UNSAFE_METHOD_ERRORS: readonly ErrorCode[] = ["payload_too_large", "unsupported_media_type"];
 
 /** One problem+json response per status, its description naming every code the route can answer with. */
 export function problemResponses(codes: Iterable<ErrorCode>) {
@@ -101,7 +103,8 @@ export function authenticatedRoute<const R extends AuthenticatedRouteConfig>(con
   const codes: ErrorCode[] = [...CALLER_ERRORS[access.caller], ...errors];
   if (access.scope) codes.push("insufficient_scope");
   if (rest.path.includes("{")) codes.push("not_found");
-  if (rest.request?.body) codes.push(...BODY_ERRORS);
+  if (rest.method !== "get" && rest.method !== "head") codes.push(...UNSAFE_METHOD_ERRORS);
+  if (rest.request?.body) codes.push("malformed_request");
   return createRoute({
     ...rest,
     security: securityOf(access),

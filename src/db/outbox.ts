@@ -125,3 +125,16 @@ export const releaseClaim = (db: D1Database, id: string) => db.prepare("UPDATE e
 /** Counts one failed run of the event's reactions (orders the sweep). */
 export const countFailedAttempt = (db: D1Database, id: string) =>
   db.prepare("UPDATE events SET attempts = attempts + 1 WHERE id = ?1").bind(id).run();
+
+/**
+ * Deletes up to `limit` events whose reactions completed before `before`. The audit trail keeps
+ * the history; the outbox only has to hold what is pending (and, with webhooks, what may be
+ * redelivered).
+ */
+export async function pruneReacted(db: D1Database, before: string, limit: number): Promise<number> {
+  const result = await db
+    .prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE reacted_at IS NOT NULL AND reacted_at < ?1 LIMIT ?2)")
+    .bind(before, limit)
+    .run();
+  return result.meta.changes;
+}

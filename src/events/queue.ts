@@ -9,6 +9,8 @@ import { react } from "./react";
  * cron sweep (./sweep.ts) still finds any row a lost send or a dead letter left unreacted.
  */
 export interface EventMessage {
+  /** What the message asks for; the queue will carry other kinds (webhook deliveries, DESIGN §8). */
+  kind: "reactions";
   event_id: string;
 }
 
@@ -18,7 +20,7 @@ const MAX_RETRY_SECONDS = 300;
 
 /** Queues a retry of the event's reactions. Best effort: if the send fails, the sweep still finds the row. */
 export async function retryLater(env: Bindings, eventId: string): Promise<void> {
-  const message: EventMessage = { event_id: eventId };
+  const message: EventMessage = { kind: "reactions", event_id: eventId };
   await env.EVENTS.send(message, { delaySeconds: FIRST_RETRY_SECONDS }).catch((err: unknown) =>
     console.error(JSON.stringify({ level: "warn", msg: "event not queued", event_id: eventId, error: err instanceof Error ? err.name : "unknown" })),
   );
@@ -39,6 +41,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Bindings)
 }
 
 function eventIdOf(body: unknown): string | null {
-  const id = typeof body === "object" && body !== null ? (body as Partial<EventMessage>).event_id : undefined;
-  return typeof id === "string" ? id : null;
+  if (typeof body !== "object" || body === null) return null;
+  const { kind, event_id: id } = body as Partial<EventMessage>;
+  // Messages queued before `kind` existed carry only the id.
+  return (kind === undefined || kind === "reactions") && typeof id === "string" ? id : null;
 }

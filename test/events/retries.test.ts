@@ -4,7 +4,7 @@ import worker from "../../src/index";
 import { FIRST_RETRY_SECONDS, retryDelaySeconds } from "../../src/events/queue";
 import { claimEvent } from "../../src/db/outbox";
 import { CLAIM_MS, react } from "../../src/events/react";
-import { SWEEP_MIN_AGE_MS, sweep } from "../../src/events/sweep";
+import { OUTBOX_RETENTION_MS, SWEEP_MIN_AGE_MS, sweep } from "../../src/events/sweep";
 import { manualClock } from "../clock";
 import { callWith, faultyEnv, type Faults } from "../hardening/faulty-env";
 import { ADMIN, call, createKey, createPartner, env } from "../helpers";
@@ -112,6 +112,23 @@ describe("the cron sweep", () => {
   });
 });
 
+describe("retention", () => {
+  it("keeps a reacted event for 30 days, then the sweep deletes it; its audit event stays", async () => {
+    const clock = manualClock();
+    const partner = await createPartner();
+    const created = await eventRow(partner.id, "partner.created");
+    expect(created?.reacted_at).not.toBeNull();
+    clock.advance(OUTBOX_RETENTION_MS - 60_000);
+    await sweep(env);
+    expect(await eventRow(partner.id, "partner.created"), "within 30 days").not.toBeNull();
+    clock.advance(120_000);
+    await sweep(env);
+    expect(await eventRow(partner.id, "partner.created"), "after 30 days").toBeNull();
+    const audit = await call(`/v1/partners/${partner.id}/audit-events`);
+    expect(audit.body.data.map((e: { action: string }) => e.action)).toContain("partner.created");
+  });
+});
+
 describe("claims", () => {
   it("one run at a time: a row claimed by a run in progress is left alone until its claim ends, then the sweep finishes it", async () => {
     const clock = manualClock();
@@ -133,7 +150,7 @@ describe("claims", () => {
 
 describe("the queue consumer", () => {
   const batchFor = (eventId: string, attempts = 1) =>
-    createMessageBatch("keyward-events", [{ id: "msg-1", timestamp: new Date(), attempts, body: { event_id: eventId } }]);
+    createMessageBatch("keyward-events", [{ id: "msg-1", timestamp: new Date(), attempts, body: { kind: "reactions", event_id: eventId } }]);
 
   it("re-runs the reactions of the event a message names, marks it and acks", async () => {
     const failed = await failedOriginPatch({ kv: "down", queue: "down" });
