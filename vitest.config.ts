@@ -1,6 +1,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// One seed for every fast-check property and the fuzz suite of a run, printed up front and in
+// every property's failure: `FC_SEED=<seed> npm test` replays the same run.
+const FC_SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
+if (!Number.isSafeInteger(FC_SEED)) throw new Error(`FC_SEED must be an integer, not ${process.env.FC_SEED}`);
+process.env.FC_SEED = String(FC_SEED);
+process.stderr.write(`fast-check seed: FC_SEED=${FC_SEED} (replay with FC_SEED=${FC_SEED} npm test)\n`);
+
 export default defineConfig({
   test: {
     // Request logs are one JSON line per request; show them only for failing tests.
@@ -17,6 +24,8 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                 KEY_PEPPER: "test-pepper",
                 SERVER_TIMING: "on",
+                // Read by test/setup.ts, which seeds fast-check with it.
+                FC_SEED: String(FC_SEED),
                 // The two default tiers plus a tiny one that tests can exhaust quickly.
                 RATE_LIMIT_TIERS: JSON.stringify({
                   standard: { limit: 1000, window_seconds: 60 },
@@ -30,6 +39,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          sequence: { groupOrder: 0 },
           setupFiles: ["./test/setup.ts"],
           // A bound for a busy 2-core CI machine, not a wait: no test sleeps towards it. Cold
           // starts are taken by the warm-up in test/setup.ts, outside every test.
@@ -41,13 +51,16 @@ export default defineConfig({
       },
       {
         // Checks that need Node rather than workerd (e.g. Ajv-based validators).
-        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], sequence: { groupOrder: 0 } },
       },
       {
         // A real Chromium against a real `wrangler dev`: runs in Node.
         test: {
           name: "browser",
           environment: "node",
+          // After the rest: each browser test starts its own `wrangler dev` (on a free port), and
+          // two cores cannot also carry the workerd pool's runs without slowing every test.
+          sequence: { groupOrder: 1 },
           include: ["test/browser/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,

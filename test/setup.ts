@@ -24,3 +24,9 @@ await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
   const guard = (env as unknown as { KEY_GUARD: DurableObjectNamespace<import("../src/limiter/key-guard").KeyGuard> }).KEY_GUARD;
   await runInDurableObject(guard.get(guard.idFromName("warm-up")), () => undefined);
 }
+
+// Every property of the run draws from the one seed vitest.config.ts chose and printed.
+{
+  const fc = (await import("fast-check")).default;
+  fc.configureGlobal({ seed: Number((env as unknown as { FC_SEED: string }).FC_SEED) });
+}

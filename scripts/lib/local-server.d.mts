@@ -16,3 +16,4 @@ export declare function operatorClient(
   path: string,
   options?: { method?: string; body?: unknown; auth?: string; headers?: Record<string, string> },
 ) => Promise<{ status: number; headers: Headers; body: any }>;
+export function freePort(): Promise<number>;

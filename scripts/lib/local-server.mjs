@@ -1,6 +1,7 @@
 // Starting and talking to a local `wrangler dev`, shared by `npm run dev` and the scripts under scripts/.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
@@ -85,4 +86,16 @@ export function operatorClient(base, adminToken = devVar("ADMIN_TOKEN")) {
     }
     return { status: res.status, headers: res.headers, body: json };
   };
+}
+
+/** A port nothing listens on now: each browser test runs its own `wrangler dev` beside the others. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

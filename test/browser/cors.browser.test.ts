@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applySchema, operatorClient, startWrangler, waitForHealthy } from "../../scripts/lib/local-server.mjs";
+import { applySchema, freePort, operatorClient, startWrangler, waitForHealthy } from "../../scripts/lib/local-server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -15,8 +15,8 @@ if (!hasChromium) {
   );
 }
 
-const API_PORT = 8791;
-const API = `http://127.0.0.1:${API_PORT}`;
+// A free port, so this server never collides with another test's or a developer's `wrangler dev`.
+let API = "";
 const STATE = ".wrangler/browser-test-state";
 
 /** A page that calls the API from its own origin, the way a partner's web app would. */
@@ -48,7 +48,9 @@ describe.skipIf(!hasChromium)("a real browser calling Keyward", () => {
   beforeAll(async () => {
     rmSync(STATE, { recursive: true, force: true });
     applySchema(STATE);
-    wrangler = startWrangler(API_PORT, { stdio: "ignore", extraArgs: ["--ip", "127.0.0.1", "--persist-to", STATE] });
+    const port = await freePort();
+    API = `http://127.0.0.1:${port}`;
+    wrangler = startWrangler(port, { stdio: "ignore", extraArgs: ["--ip", "127.0.0.1", "--persist-to", STATE] });
     await waitForHealthy(API);
     for (let i = 0; i < 3; i++) pages.push(await servePage());
     const [allowed, , elsewhere] = pages;

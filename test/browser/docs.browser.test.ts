@@ -1,8 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWrangler, waitForHealthy } from "../../scripts/lib/local-server.mjs";
+import { freePort, startWrangler, waitForHealthy } from "../../scripts/lib/local-server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -17,16 +16,6 @@ if (!hasChromium) {
 // Its own server and state, on a free port, so it can run beside the other browser tests.
 const STATE = ".wrangler/browser-docs-test-state";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A Content-Security-Policy header as directive name → source list. */
 function parseCsp(header: string | null | undefined): Map<string, string[]> {
