@@ -8,6 +8,9 @@ const allows = (ip: string, entries: string[]) => {
   return ipAllowed(address, entries.map((e) => parseNetwork(e)!));
 };
 
+/** fast-check's IPv6 forms may end in an IPv4 with leading zeros ("::ffff:01.2.3.4"), which parseIp refuses. */
+const embedsNonCanonicalIpv4 = (ip: string) => /(^|\.)0\d/.test(/:(\d+\.\d+\.\d+\.\d+)$/.exec(ip)?.[1] ?? "");
+
 describe("parseIp", () => {
   it.each(["1.2.3.4", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::1", "::ffff:1.2.3.4", "::ffff:7f00:1", "2001:DB8:0:0:0:0:0:1"])(
     "accepts %s",
@@ -76,14 +79,16 @@ describe("ipAllowed", () => {
   it("every canonical entry parses back to itself", () => {
     fc.assert(
       fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+        fc.pre(!embedsNonCanonicalIpv4(ip));
         const canonical = canonicalIpEntry(ip);
-        return canonical === null || canonicalIpEntry(canonical) === canonical;
+        expect(canonical, ip).not.toBeNull();
+        expect(canonicalIpEntry(canonical!)).toBe(canonical);
       }),
     );
   });
 
   it("accepts every RFC 4291 IPv6 form fast-check produces, unless it embeds a non-canonical IPv4", () => {
-    fc.assert(fc.property(fc.ipV6(), (ip) => parseIp(ip) !== null || /\b0\d/.test(ip)));
+    fc.assert(fc.property(fc.ipV6(), (ip) => parseIp(ip) !== null || embedsNonCanonicalIpv4(ip)));
   });
 
   it("reads ::a.b.c.d as IPv6, never as the IPv4 address: only ::ffff:a.b.c.d is IPv4", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, createKey, createPartner, createUser, env } from "../helpers";
+import { ADMIN, call, createKey, createPartner, createUser, env } from "../helpers";
 
 const ALL = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"];
 
@@ -83,12 +83,44 @@ describe("tenant isolation", () => {
     expect(res.body.api_key).toBeUndefined();
   });
 
-  it("B cannot move objects into A: a user of A as user_id, or a partner_id in the body, is refused", async () => {
+  it("every cross-partner body above is valid: on the caller's own objects (the operator's, for operator routes) each succeeds", async () => {
+    // So each refusal above comes from the foreign id or the operator-only route, never from the body.
+    const c = await createPartner({ scopes: ALL });
+    const userC = await createUser(c.id);
+    const targetC = await createKey(c.id, { name: "C's key", user_id: userC.id, scopes: ALL });
+    const actorC = await createKey(c.id, { scopes: ALL });
+    const own: World = { partnerA: c.id, userA: userC.id, keyA: targetC.key, keyIdA: targetC.api_key.id, keyB: actorC.key, tokenB: "" };
+    // Partner routes first, the revoke last among them; then the operator's, whose PATCH suspends C.
+    const ordered = [
+      ...CASES.filter((x) => x.expect === 404 && !x.path(own).endsWith("/revoke")),
+      ...CASES.filter((x) => x.expect === 404 && x.path(own).endsWith("/revoke")),
+      ...CASES.filter((x) => x.expect === 403),
+    ];
+    expect(ordered).toHaveLength(CASES.length);
+    for (const x of ordered) {
+      const body = x.body?.(own);
+      const res = await call(x.path(own), { method: x.method, auth: x.expect === 403 ? ADMIN : own.keyB, body });
+      expect(res.status, `${x.method} ${x.path(own)}: ${res.text}`).toBeGreaterThanOrEqual(200);
+      expect(res.status, `${x.method} ${x.path(own)}: ${res.text}`).toBeLessThan(300);
+    }
+  });
+
+  it("B cannot bind A's user to its own key: the same body with B's own user succeeds, with A's it is refused by name", async () => {
     const meB = (await call("/v1/me/partner", { auth: w.keyB })).body;
-    const res = await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: { name: "x", type: "secret", user_id: w.userA } });
-    expect(res.status).toBe(400);
+    const userB = await createUser(meB.id);
+    const body = (user_id: string) => ({ name: "x", type: "secret", user_id });
+    expect((await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: body(userB.id) })).status).toBe(201);
+    const res = await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: body(w.userA) });
+    expect([res.status, res.body.code]).toEqual([400, "validation_error"]);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: "user_id", message: "No such user in this partner" })]);
+  });
+
+  it("a partner_id in a key's body is no field at all: the strict schema refuses it by name, so no key can be placed in A that way", async () => {
+    const meB = (await call("/v1/me/partner", { auth: w.keyB })).body;
     const moved = await call(`/v1/partners/${meB.id}/keys`, { auth: w.keyB, body: { name: "x", type: "secret", partner_id: w.partnerA } });
-    expect(moved.status).toBe(400);
+    expect([moved.status, moved.body.code]).toEqual([400, "validation_error"]);
+    // An unknown key is a body-level issue: the path is the body ("json"), the message names the key.
+    expect(moved.body.errors).toEqual([{ path: "json", message: expect.stringContaining('"partner_id"') }]);
   });
 
   it("after all of it, A's objects are untouched and A's audit trail holds only A's own events", async () => {
@@ -96,9 +128,16 @@ describe("tenant isolation", () => {
     expect(key).toMatchObject({ name: "A's key", status: "active", secret_rotated_at: null });
     expect((await call(`/v1/partners/${w.partnerA}`)).body.status).toBe("active");
     expect((await call("/v1/me/key", { auth: w.keyA })).status).toBe(200);
-    const events = (await call(`/v1/partners/${w.partnerA}/audit-events`)).body.data;
-    expect(events.every((e: { actor: string }) => e.actor === "operator")).toBe(true);
+    // Exactly what beforeAll did to A, newest first, all by the operator: nothing B attempted left a trace.
+    const events = (await call(`/v1/partners/${w.partnerA}/audit-events`)).body.data as { action: string; actor: string }[];
+    expect(events.map((e) => [e.action, e.actor])).toEqual([
+      ["key.created", "operator"],
+      ["user.created", "operator"],
+      ["partner.created", "operator"],
+    ]);
     const { results } = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE partner_id = ?1").bind(w.partnerA).all<{ n: number }>();
     expect(results[0]!.n).toBe(1);
+    const keysOfA = await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE partner_id = ?1").bind(w.partnerA).first<{ n: number }>();
+    expect(keysOfA!.n).toBe(1);
   });
 });

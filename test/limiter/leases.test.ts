@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
 import { LEASE_MIN_DEMAND } from "../../src/limiter/leases";
-import { manualClock } from "../clock";
+import { manualClock, type ManualClock } from "../clock";
 import { ADMIN, call, env, guardCalls, partnerWithKey } from "../helpers";
 import { callWith } from "../hardening/faulty-env";
 
@@ -11,7 +11,10 @@ const leased = (key: string) => callWith({}, "/v1/me/key", { auth: key, vars: LE
 
 describe("token leases (GUARD_LEASE_MS)", () => {
   // Demand is counted per second: every request here falls in the same one unless a test moves on.
-  beforeEach(() => void manualClock());
+  let clock: ManualClock;
+  beforeEach(() => {
+    clock = manualClock();
+  });
 
   it("serves a busy key mostly from leases sized by its demand", async () => {
     const { key } = await partnerWithKey();
@@ -28,18 +31,30 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     expect(asked).toEqual([1, 2, 3, 4, 9, 19]);
   });
 
-  it("leaves a quiet key exact: no lease, each request costs one token", async () => {
+  it("leaves a quiet key exact: no lease, each request costs one token, second after second", async () => {
     const { key } = await partnerWithKey();
-    const remaining = [];
-    for (let i = 0; i < LEASE_MIN_DEMAND - 1; i++) remaining.push((await leased(key)).headers.get("ratelimit-remaining"));
-    expect(remaining).toEqual(["999", "998", "997"]);
+    const replies = [];
+    // LEASE_MIN_DEMAND - 1 requests in each of two seconds: the demand seen never reaches the minimum.
+    for (let second = 0; second < 2; second++) {
+      for (let i = 0; i < LEASE_MIN_DEMAND - 1; i++) replies.push(await leased(key));
+      clock.advance(1_000);
+    }
+    expect(replies.map((r) => r.headers.get("ratelimit-remaining"))).toEqual(["999", "998", "997", "996", "995", "994"]);
+    expect(replies.map(guardCalls)).toEqual(Array(6).fill(1));
+    // The same key leases as soon as one second holds LEASE_MIN_DEMAND requests: what kept it
+    // exact above was its demand, not leases being off.
+    const busy = [];
+    for (let i = 0; i < LEASE_MIN_DEMAND + 1; i++) busy.push(await leased(key));
+    expect(busy.map(guardCalls)).toEqual([1, 1, 1, 1, 0]);
   });
 
   it("still lowers RateLimit-Remaining by one per request while leases serve them", async () => {
     const { key } = await partnerWithKey();
-    const remaining = [];
-    for (let i = 0; i < 20; i++) remaining.push(Number((await leased(key)).headers.get("ratelimit-remaining")));
-    expect(remaining).toEqual(Array.from({ length: 20 }, (_, i) => 999 - i));
+    const replies = [];
+    for (let i = 0; i < 20; i++) replies.push(await leased(key));
+    expect(replies.map((r) => Number(r.headers.get("ratelimit-remaining")))).toEqual(Array.from({ length: 20 }, (_, i) => 999 - i));
+    // ...and leases did serve them: the guard was called for 6 of the 20 (requests 1-4, 9 and 19).
+    expect(replies.map(guardCalls).filter((n) => n === 0)).toHaveLength(14);
   });
 
   it("shares one lease refill among concurrent requests instead of calling the guard for each", async () => {
@@ -53,9 +68,12 @@ describe("token leases (GUARD_LEASE_MS)", () => {
 
   it("never admits more than the limit: leased tokens are counted when granted", async () => {
     const { key } = await partnerWithKey({ rate_limit_tier: "small" });
-    const statuses = [];
-    for (let i = 0; i < 80; i++) statuses.push((await leased(key)).status);
+    const replies = [];
+    for (let i = 0; i < 80; i++) replies.push(await leased(key));
+    const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    // Leases served some of the 50 (without them each costs a guard call): the limit held under leasing.
+    expect(replies.slice(0, 50).reduce((n, r) => n + guardCalls(r), 0)).toBeLessThan(50);
     expect(statuses.slice(50).every((s) => s === 429)).toBe(true);
     // Other callers see the same count.
     expect((await call("/v1/me/key", { auth: key })).status).toBe(429);
