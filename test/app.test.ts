@@ -30,10 +30,27 @@ describe("app", () => {
     // Every $ref must resolve inside the document.
     const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[^"]+"/g) ?? [];
     for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split("/").pop()!.replace('"', ""));
+    // No document-wide requirement: an operation's own list is all that protects it.
+    expect(doc.security).toBeUndefined();
+    const PUBLIC = ["GET /healthz", "GET /.well-known/oauth-authorization-server"];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops as Record<string, any>)) {
-        expect(op.responses, `${method} ${path}`).toBeDefined();
-        if (path !== "/healthz" && path !== "/.well-known/oauth-authorization-server") expect(op.security, `${method} ${path}`).toBeDefined();
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.responses, where).toBeDefined();
+        if (PUBLIC.includes(where)) {
+          expect(op.security ?? [], where).toEqual([]);
+        } else if (where === "POST /oauth2/token") {
+          // Its own: client_secret_post (no credential, `{}`) or HTTP Basic client credentials.
+          expect(op.security, where).toEqual([{}, { oauthClientBasic: [] }]);
+        } else {
+          // At least one requirement, and no empty (anonymous) alternative among them.
+          expect(op.security, where).toEqual(expect.any(Array));
+          expect(op.security.length, where).toBeGreaterThan(0);
+          for (const requirement of op.security) {
+            expect(Object.keys(requirement).length, `${where} ${JSON.stringify(requirement)}`).toBeGreaterThan(0);
+            for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes, `${where} ${scheme}`).toHaveProperty(scheme);
+          }
+        }
       }
     }
   }, 30_000);
@@ -151,31 +168,62 @@ describe("app", () => {
   });
 
   it("never returns a key's secret or its stored hash except the one time it is created or rotated", async () => {
+    const SCOPES = ["keys:read", "keys:write", "audit:read", "users:read"];
     const p = await createPartner();
-    const user = await createUser(p.id);
-    const created = await createKey(p.id, { user_id: user.id, scopes: ["keys:read", "keys:write", "audit:read", "users:read"] });
+    // The user holds every scope of the key, so the key's reads succeed and their bodies are real ones.
+    const user = await createUser(p.id, { permissions: SCOPES });
+    const created = await createKey(p.id, { user_id: user.id, scopes: SCOPES });
+    const id = created.api_key.id;
     const secret = created.key;
-    const secretPart = secret.slice(22, 46);
     const { env } = await import("cloudflare:workers");
-    const stored = await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(created.api_key.id).first<{ secret_hash: string }>();
-    const paths = [
-      "/v1/me/key", "/v1/me/partner", `/v1/keys/${created.api_key.id}`, `/v1/keys/${created.api_key.id}?all_permissions=true`,
+    const storedHash = async () =>
+      (await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(id).first<{ secret_hash: string }>())!.secret_hash;
+    const firstHash = await storedHash();
+    // The creation is the one response with the first secret.
+    expect(secret).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+
+    const readPaths = [
+      "/v1/me/key", "/v1/me/partner", `/v1/keys/${id}`, `/v1/keys/${id}?all_permissions=true`,
       `/v1/partners/${p.id}/keys`, `/v1/partners/${p.id}/audit-events`, `/v1/partners/${p.id}/users`, `/v1/users/${user.id}`,
     ];
-    const responses = [];
-    for (const path of paths) {
-      responses.push(await call(path, { auth: secret }));
-      responses.push(await call(path));
-    }
-    responses.push(await call(`/v1/keys/${created.api_key.id}`, { method: "PATCH", body: { name: "n" } }));
-    responses.push(await call("/v1/me/key", { auth: tamper(secret) }));
-    const rotated = await call(`/v1/keys/${created.api_key.id}/rotate`, { body: { grace_period_seconds: 60 } });
-    responses.push(await call(`/v1/keys/${created.api_key.id}/revoke`, { method: "POST" }));
-    for (const res of responses) {
-      expect(res.text).not.toContain(secretPart);
-      expect(res.text).not.toContain(stored!.secret_hash);
-      expect(res.text).not.toContain(rotated.body.key.slice(22, 46));
-      expect(res.text).not.toMatch(/secret_hash|previous_secret/);
+    const operatorPaths = readPaths.filter((path) => !path.startsWith("/v1/me/")); // /v1/me/* need a key
+    const responses: { what: string; res: Awaited<ReturnType<typeof call>>; status: number }[] = [];
+    const record = (what: string, status: number, res: Awaited<ReturnType<typeof call>>) => responses.push({ what, res, status });
+    const readAll = async (credential: string, when: string) => {
+      for (const path of readPaths) await record(`${when} key GET ${path}`, 200, await call(path, { auth: credential }));
+      for (const path of operatorPaths) await record(`${when} operator GET ${path}`, 200, await call(path));
+    };
+
+    await readAll(secret, "before rotation");
+    await record("operator PATCH", 200, await call(`/v1/keys/${id}`, { method: "PATCH", body: { name: "n" } }));
+    await record("key PATCH", 200, await call(`/v1/keys/${id}`, { method: "PATCH", auth: secret, body: { description: "d" } }));
+    await record("tampered", 401, await call("/v1/me/key", { auth: tamper(secret) }));
+
+    const rotated = await call(`/v1/keys/${id}/rotate`, { body: { grace_period_seconds: 60 } });
+    expect(rotated.status).toBe(200);
+    const next: string = rotated.body.key;
+    expect(next).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(next).not.toBe(secret);
+    const secondHash = await storedHash();
+    expect(secondHash).not.toBe(firstHash);
+    // The rotation shows the new secret once, and nothing of the old one.
+    expect(rotated.text).not.toContain(secret.slice(22, 48));
+    expect(rotated.text).not.toContain(firstHash);
+    expect(rotated.text).not.toContain(secondHash);
+
+    await readAll(next, "after rotation");
+    await record("old secret in grace", 200, await call("/v1/me/key", { auth: secret }));
+    await record("revoke", 200, await call(`/v1/keys/${id}/revoke`, { method: "POST" }));
+    await record("operator GET after revoke", 200, await call(`/v1/keys/${id}`));
+    await record("audit after revoke", 200, await call(`/v1/partners/${p.id}/audit-events`));
+
+    expect(responses.length).toBe(2 * (readPaths.length + operatorPaths.length) + 7);
+    for (const { what, res, status } of responses) {
+      expect(res.status, `${what}: ${res.text}`).toBe(status);
+      for (const [name, value] of [["first secret", secret.slice(22, 48)], ["second secret", next.slice(22, 48)], ["first hash", firstHash], ["second hash", secondHash]]) {
+        expect(res.text, `${what} shows the ${name}`).not.toContain(value);
+      }
+      expect(res.text, what).not.toMatch(/secret_hash|previous_secret/);
     }
   });
 });

@@ -5,7 +5,10 @@ export const ADMIN = "test-admin-token-0123456789abcdefghij";
 
 export interface CallOptions {
   method?: string;
-  /** A key, the admin token, or null for no credential. */
+  /**
+   * A key, the admin token, or null for no credential. Leave the property out for the operator
+   * (admin) token; an explicit `undefined` throws, so an unset variable never turns into the operator.
+   */
   auth?: string | null;
   /** Header carrying the credential; Authorization: Bearer by default. */
   via?: "authorization" | "x-api-key" | "x-APIKey";
@@ -23,7 +26,10 @@ export interface Reply<T = any> {
 /** One request through the real Worker entrypoint (workerd, real D1/KV/DO bindings). */
 export async function call<T = any>(path: string, options: CallOptions = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
-  const auth = options.auth === undefined ? ADMIN : options.auth;
+  if ("auth" in options && options.auth === undefined) {
+    throw new Error(`call(${path}): auth is undefined; leave auth out for the operator token, pass null for no credential`);
+  }
+  const auth: string | null = "auth" in options ? (options.auth as string | null) : ADMIN;
   if (auth !== null) {
     const via = options.via ?? "authorization";
     headers[via] = via === "authorization" ? `Bearer ${auth}` : auth;
@@ -65,7 +71,9 @@ export async function createPartner(overrides: Record<string, unknown> = {}) {
   return res.body as { id: string; slug: string; scopes: string[]; [k: string]: unknown };
 }
 
+/** `auth` left out means the operator; an explicit `undefined` throws, as in `call`. */
 export async function createKey(partnerId: string, body: Record<string, unknown> = {}, auth: string = ADMIN) {
+  if (arguments.length >= 3 && arguments[2] === undefined) throw new Error("createKey: auth is undefined; leave it out for the operator token");
   const res = await call(`/v1/partners/${partnerId}/keys`, { auth, body: { name: "test key", type: "secret", ...body } });
   if (res.status !== 201) throw new Error(`key create failed: ${res.status} ${res.text}`);
   return res.body as { key: string; api_key: Record<string, any> & { id: string } };

@@ -113,5 +113,7 @@ describe("User-Agent allowlist", () => {
     const p = await createPartner();
     const res = await call(`/v1/partners/${p.id}/keys`, { body: { name: "k", type: "secret", allowed_agents: ["App/1.0"] } });
     expect(res.status).toBe(400);
+    expect(res.body.code).toBe("validation_error");
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(["allowed_agents.0"]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mintKey } from "../../src/keys/crypto";
+import { manualClock } from "../clock";
 import { call, createPartner, partnerWithKey } from "../helpers";
 
 const stripRequestId = ({ request_id, ...rest }: Record<string, unknown>) => rest;
@@ -16,25 +17,35 @@ describe("authentication", () => {
     expect(lower.status).toBe(200);
   });
 
-  it("gives unknown, forged, wrong-secret, revoked, expired and missing keys one identical 401 body", async () => {
+  it("gives unknown, forged, wrong-secret, revoked, expired, suspended-partner and missing keys one identical 401 body", async () => {
+    const clock = manualClock();
     const { key, apiKey } = await partnerWithKey();
+    // Expired: valid for one more minute, then the clock passes its expires_at.
+    const { key: expired } = await partnerWithKey({ expires_at: new Date(clock.now() + 60_000).toISOString() });
+    expect((await call("/v1/me/key", { auth: expired })).status).toBe(200);
+    // Suspended: its partner is suspended after it worked once.
+    const { partner: suspendedPartner, key: suspended } = await partnerWithKey();
+    expect((await call("/v1/me/key", { auth: suspended })).status).toBe(200);
+    expect((await call(`/v1/partners/${suspendedPartner.id}`, { method: "PATCH", body: { status: "suspended" } })).status).toBe(200);
     const { key: revoked, apiKey: revokedKey } = await partnerWithKey();
-    await call(`/v1/keys/${revokedKey.id}/revoke`, { method: "POST" });
+    expect((await call(`/v1/keys/${revokedKey.id}/revoke`, { method: "POST" })).status).toBe(200);
     const wrongPepper = (await mintKey("not-our-pepper", "kw", "secret")).full;
     const rotated = (await call(`/v1/keys/${apiKey.id}/rotate`, { method: "POST" })).body.key as string;
+    expect(rotated).toMatch(/^kw_sk_/);
     expect(rotated).not.toBe(key);
+    clock.advance(60_000);
     const candidates: (string | null)[] = [
-      null, "", "garbage", key /* rotated out */, revoked, wrongPepper, key.slice(0, -1),
+      null, "", "garbage", key /* rotated out */, revoked, expired, suspended, wrongPepper, key.slice(0, -1),
       `${key.slice(0, 10)}${key[10] === "a" ? "b" : "a"}${key.slice(11)}`, "kw_sk_" + "0".repeat(46),
     ];
-    const bodies = [];
+    const bodies: Record<string, unknown>[] = [];
     for (const credential of candidates) {
       const res = await call("/v1/me/key", { auth: credential });
       expect(res.status, String(credential)).toBe(401);
       expect(res.headers.get("content-type")).toContain("application/problem+json");
       bodies.push(stripRequestId(res.body));
     }
-    for (const body of bodies) expect(body).toEqual(bodies[0]);
+    bodies.forEach((body, i) => expect(body, String(candidates[i])).toEqual(bodies[0]));
     expect(bodies[0]).toMatchObject({ status: 401, code: "invalid_api_key" });
   });
 

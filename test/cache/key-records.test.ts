@@ -18,11 +18,41 @@ async function restoreStaleCopy(keyId: string, stale: string) {
 
 describe("key record caches", () => {
   it("stores the record in KV on creation and rewrites it on every key mutation", async () => {
+    const row = async (keyId: string) =>
+      (await env.DB.prepare("SELECT version, name, secret_hash, previous_secret_hash, revoked_at FROM api_keys WHERE id = ?1")
+        .bind(keyId)
+        .first<{ version: number; name: string; secret_hash: string; previous_secret_hash: string | null; revoked_at: string | null }>())!;
+    /** KV's copy is D1's row as it stands after the mutation (no request in between could have refilled it). */
+    const expectCacheToMatchD1 = async (keyId: string, after: string) => {
+      const cached = JSON.parse(await snapshotOfCache(keyId)).key;
+      const stored = await row(keyId);
+      expect(cached, after).toMatchObject(stored);
+      return cached;
+    };
+
+    // create
     const { apiKey } = await partnerWithKey();
-    const initial = JSON.parse(await snapshotOfCache(apiKey.id));
-    expect(initial.key.name).toBe("test key");
-    await call(`/v1/keys/${apiKey.id}`, { method: "PATCH", body: { name: "renamed" } });
-    expect(JSON.parse(await snapshotOfCache(apiKey.id)).key.name).toBe("renamed");
+    const created = await expectCacheToMatchD1(apiKey.id, "create");
+    expect(created).toMatchObject({ name: "test key", revoked_at: null, previous_secret_hash: null });
+
+    // PATCH
+    expect((await call(`/v1/keys/${apiKey.id}`, { method: "PATCH", body: { name: "renamed" } })).status).toBe(200);
+    const patched = await expectCacheToMatchD1(apiKey.id, "PATCH");
+    expect(patched.name).toBe("renamed");
+    expect(patched.version).toBeGreaterThan(created.version);
+
+    // rotate (with grace, so the old hash is kept as the previous one)
+    expect((await call(`/v1/keys/${apiKey.id}/rotate`, { body: { grace_period_seconds: 60 } })).status).toBe(200);
+    const rotated = await expectCacheToMatchD1(apiKey.id, "rotate");
+    expect(rotated.secret_hash).not.toBe(patched.secret_hash);
+    expect(rotated.previous_secret_hash).toBe(patched.secret_hash);
+    expect(rotated.version).toBeGreaterThan(patched.version);
+
+    // revoke
+    expect((await call(`/v1/keys/${apiKey.id}/revoke`, { method: "POST" })).status).toBe(200);
+    const revoked = await expectCacheToMatchD1(apiKey.id, "revoke");
+    expect(revoked.revoked_at).toEqual(expect.any(String));
+    expect(revoked.version).toBeGreaterThan(rotated.version);
   });
 
   it("shows scope changes on the next request although the record was cached", async () => {

@@ -64,17 +64,34 @@ describe("create key", () => {
   });
 
   it("lets a keys:write key create keys for its own partner, never beyond its scopes, tier or credits", async () => {
-    const { partner, key } = await partnerWithKey({ scopes: ["keys:write", "charges:read"] });
+    // The parent is fenced below its partner (partner default tier "standard", 1000/min): tier "small" (50/min) and 100 credits.
+    const { partner, key, apiKey: parent } = await partnerWithKey({ scopes: ["keys:write", "charges:read"], rate_limit_tier: "small", credits_remaining: 100 });
+    expect(parent).toMatchObject({ rate_limit_tier: "small", credits_remaining: 100 });
+
+    // A child that sets neither takes the parent's tier (not the partner's looser default) and no credits of its own.
     const child = await createKey(partner.id, { scopes: ["charges:read"] }, key);
-    expect(child.api_key.created_by).toMatch(/^key_/);
+    expect(child.api_key).toMatchObject({ created_by: parent.id, scopes: ["charges:read"], rate_limit_tier: "small", credits_remaining: 0 });
+    const childAsStored = (await call(`/v1/keys/${child.api_key.id}`)).body;
+    expect(childAsStored).toMatchObject({ rate_limit_tier: "small", credits_remaining: 0 });
+    // With no credits it can spend nothing: the parent's balance is not handed down.
+    const spent = await call("/v1/me/key", { auth: child.key });
+    expect(spent.status).toBe(402);
+    expect(spent.body.code).toBe("credits_exhausted");
+
     const escalate = await call(`/v1/partners/${partner.id}/keys`, { auth: key, body: { name: "x", type: "secret", scopes: ["charges:write"] } });
     expect(escalate.status).toBe(403);
     expect(escalate.body.code).toBe("scope_escalation");
-    for (const field of [{ rate_limit_tier: "premium" }, { credits_remaining: 1000 }]) {
+    // Tier and credits are the operator's: a key may not set them on a child, neither above its own nor at all.
+    for (const field of [{ rate_limit_tier: "premium" }, { rate_limit_tier: "small" }, { credits_remaining: 1000 }, { credits_remaining: 100 }, { credits_remaining: 1 }]) {
       const res = await call(`/v1/partners/${partner.id}/keys`, { auth: key, body: { name: "x", type: "secret", ...field } });
-      expect(res.status).toBe(403);
-      expect(res.body.code).toBe("operator_only_field");
+      expect(res.status, JSON.stringify(field)).toBe(403);
+      expect(res.body.code, JSON.stringify(field)).toBe("operator_only_field");
+      // Nor raise them on the child afterwards.
+      const raise = await call(`/v1/keys/${child.api_key.id}`, { method: "PATCH", auth: key, body: field });
+      expect(raise.status, JSON.stringify(field)).toBe(403);
+      expect(raise.body.code, JSON.stringify(field)).toBe("operator_only_field");
     }
+    expect((await call(`/v1/keys/${child.api_key.id}`)).body).toMatchObject({ rate_limit_tier: "small", credits_remaining: 0 });
     const other = await createPartner();
     expect((await call(`/v1/partners/${other.id}/keys`, { auth: key, body: { name: "x", type: "secret" } })).status).toBe(404);
   });
@@ -145,13 +162,40 @@ describe("update key", () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: "Renamed", description: "for billing", scopes: ["charges:read"], allowed_origins: ["https://app.example"], rate_limit_tier: "premium", expires_at: expires, credits_remaining: 5 });
+    expect((await call(`/v1/keys/${api_key.id}`)).body).toMatchObject({ name: "Renamed", description: "for billing", rate_limit_tier: "premium", credits_remaining: 5 });
+
+    // Who did it: the operator here, then a key of the partner; each change is one key.updated event naming its actor.
+    // (The editor holds at least what the edited key holds, tier and origins included, as a key editing another must.)
+    const { key: editor, api_key: editorKey } = await createKey(p.id, {
+      scopes: ["keys:write", "charges:read"], rate_limit_tier: "premium", allowed_origins: ["https://app.example"],
+    });
+    const byKey = await call(`/v1/keys/${api_key.id}`, { method: "PATCH", auth: editor, body: { name: "Renamed by a key" } });
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.name).toBe("Renamed by a key");
+    const updates = (await call(`/v1/partners/${p.id}/audit-events`)).body.data.filter(
+      (e: { action: string; target_id: string }) => e.action === "key.updated" && e.target_id === api_key.id,
+    );
+    expect(updates).toEqual([
+      expect.objectContaining({ actor: editorKey.id, request_id: byKey.headers.get("x-request-id") }),
+      expect.objectContaining({ actor: "operator", request_id: res.headers.get("x-request-id") }),
+    ]);
   });
 
   it("refuses unknown fields, server-owned fields and a past expiry", async () => {
     const p = await createPartner();
     const { api_key } = await createKey(p.id);
-    for (const body of [{ status: "active" }, { partner_id: "x" }, { last_used_at: null }, { expires_at: "2001-01-01" }]) {
-      expect((await call(`/v1/keys/${api_key.id}`, { method: "PATCH", body })).status).toBe(400);
+    const cases: [Record<string, unknown>, string, string][] = [
+      // Unknown and server-owned keys have no path of their own: the error sits on the body and names the key.
+      [{ status: "active" }, "json", '"status"'],
+      [{ partner_id: "x" }, "json", '"partner_id"'],
+      [{ last_used_at: null }, "json", '"last_used_at"'],
+      [{ expires_at: "2001-01-01" }, "expires_at", "future"],
+    ];
+    for (const [body, path, named] of cases) {
+      const res = await call(`/v1/keys/${api_key.id}`, { method: "PATCH", body });
+      expect(res.status, path).toBe(400);
+      expect(res.body.code, path).toBe("validation_error");
+      expect(res.body.errors, JSON.stringify(body)).toEqual([{ path, message: expect.stringContaining(named) }]);
     }
   });
 

@@ -54,6 +54,9 @@ describe("partners", () => {
       body: { slug: unique("s"), name: "x", contact_email: "a@b.example", website_url: "https://b.example", id: "mine", status: "suspended" },
     });
     expect(res.status).toBe(400);
+    expect(res.body.code).toBe("validation_error");
+    // Unknown keys have no path of their own: one error on the body that names each of them.
+    expect(res.body.errors).toEqual([{ path: "json", message: expect.stringMatching(/"id".*"status"|"status".*"id"/) }]);
   });
 
   it("refuses a rate-limit tier that RATE_LIMIT_TIERS does not define", async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { call, createKey, createPartner, createUser, partnerWithKey, sleep } from "../helpers";
+import { manualClock } from "../clock";
+import { call, createKey, createPartner, createUser, partnerWithKey } from "../helpers";
 
-const verify = (body: Record<string, unknown>, auth?: string) => call("/v1/keys/verify", { body, auth });
+/** Verifies as the operator unless `auth` names another caller. */
+const verify = (body: Record<string, unknown>, auth?: string) => call("/v1/keys/verify", auth === undefined ? { body } : { body, auth });
 
 describe("POST /v1/keys/verify", () => {
   it("answers valid with the key, its rate-limit state and credits, and counts like a direct call", async () => {
@@ -71,9 +73,12 @@ describe("POST /v1/keys/verify", () => {
   });
 
   it("reports expired and partner_suspended", async () => {
-    const expiresAt = Date.now() + 2000;
+    const clock = manualClock();
+    const expiresAt = clock.now() + 2000;
     const { key: soon } = await partnerWithKey({ expires_at: new Date(expiresAt).toISOString() });
-    await sleep(expiresAt - Date.now() + 100);
+    clock.advance(1_999);
+    expect((await verify({ key: soon, cost: 0 })).body.code).toBe("valid");
+    clock.advance(1);
     expect((await verify({ key: soon })).body.code).toBe("expired");
     const { partner, key } = await partnerWithKey();
     await call(`/v1/partners/${partner.id}`, { method: "PATCH", body: { status: "suspended" } });
@@ -99,8 +104,19 @@ describe("POST /v1/keys/verify", () => {
   });
 
   it("validates its body", async () => {
-    for (const body of [{}, { key: "" }, { key: "k", cost: -1 }, { key: "k", extra: 1 }]) {
-      expect((await verify(body)).status).toBe(400);
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, "key"],
+      [{ key: "" }, "key"],
+      [{ key: "k", cost: -1 }, "cost"],
+      [{ key: "k", extra: 1 }, "json"],
+    ];
+    for (const [body, path] of cases) {
+      const res = await verify(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.code, JSON.stringify(body)).toBe("validation_error");
+      expect(res.body.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toEqual([path]);
     }
+    // An unknown field has no path of its own: the error sits on the body and names the field.
+    expect((await verify({ key: "k", extra: 1 })).body.errors[0].message).toContain("extra");
   });
 });
