@@ -96,8 +96,26 @@ export async function partnerWithKey(keyBody: Record<string, unknown> = {}) {
 
 export { env };
 
-/** Lets wall-clock time pass for expiry and grace periods (never used to measure speed). */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `GET /v1/me/key` with `key`: the cheapest key-authenticated request. */
+export const me = (key: string, headers: Record<string, string> = {}) => call("/v1/me/key", { auth: key, headers });
+
+/** `POST /v1/keys/verify` as the operator, or as `auth` when given. */
+export const verify = (body: Record<string, unknown>, auth?: string) => call("/v1/keys/verify", auth === undefined ? { body } : { body, auth });
+
+/** `POST /oauth2/token` with the key as client credentials (a form, as RFC 6749 has it); the whole reply. */
+export const requestToken = (keyId: string, key: string, headers: Record<string, string> = {}) =>
+  call("/oauth2/token", {
+    auth: null,
+    body: `grant_type=client_credentials&client_id=${keyId}&client_secret=${key}`,
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  });
+
+/** An access token for the key; fails the test if the token endpoint refuses. */
+export async function accessToken(keyId: string, key: string): Promise<string> {
+  const res = await requestToken(keyId, key);
+  expect(res.status, res.text).toBe(200);
+  return res.body.access_token;
+}
 
 /**
  * The credential with one character changed, so never equal to it. `fromEnd` picks the character;

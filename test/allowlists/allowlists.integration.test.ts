@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call, createKey, createPartner, partnerWithKey } from "../helpers";
+import { call, createKey, createPartner, me, partnerWithKey } from "../helpers";
 
-const me = (key: string, headers: Record<string, string> = {}) => call("/v1/me/key", { auth: key, headers });
 
 describe("Origin allowlist", () => {
   it("admits the key's own origins and refuses lookalikes with 403 origin_not_allowed", async () => {

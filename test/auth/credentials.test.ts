@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 // Vite's ?raw import, as test/setup.ts reads schema.sql. No type declaration covers this path.
 // @ts-ignore -- a raw text module: its default export is the file's contents
 import devVars from "../../.dev.vars?raw";
-import { ADMIN, call, partnerWithKey } from "../helpers";
+import { ADMIN, call, partnerWithKey, requestToken } from "../helpers";
 import { callWith } from "../hardening/faulty-env";
 
 const KEY_HEADERS = ["X-API-Key", "x-APIKey"] as const;
@@ -139,11 +139,7 @@ describe("ADMIN_TOKEN shorter than 32 characters, or unset", () => {
 describe("operator-only routes and access tokens", () => {
   it("an access token from /oauth2/token on an operator-only route is 403 operator_only", async () => {
     const { key, apiKey } = await partnerWithKey();
-    const token = await call("/oauth2/token", {
-      auth: null,
-      body: `grant_type=client_credentials&client_id=${apiKey.id}&client_secret=${key}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const token = await requestToken(apiKey.id, key);
     expect(token.status, token.text).toBe(200);
     const accessToken = token.body.access_token as string;
     const before = Number((await call("/v1/me/key", { auth: accessToken })).headers.get("ratelimit-remaining"));
@@ -165,11 +161,7 @@ describe("operator-only routes and access tokens", () => {
 
   it("a retired access token on an operator-only route is 401 invalid_api_key, not operator_only", async () => {
     const { key, apiKey } = await partnerWithKey();
-    const token = await call("/oauth2/token", {
-      auth: null,
-      body: `grant_type=client_credentials&client_id=${apiKey.id}&client_secret=${key}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const token = await requestToken(apiKey.id, key);
     await call(`/v1/keys/${apiKey.id}/revoke`, { method: "POST" });
     expectProblem(await call("/v1/partners", { auth: token.body.access_token }), 401, "invalid_api_key");
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
 import { manualClock } from "../clock";
-import { call, env, partnerWithKey, storageCalls, type Reply } from "../helpers";
+import { accessToken, call, env, partnerWithKey, storageCalls, type Reply } from "../helpers";
 
 function expectInvalid(res: Reply, label: string) {
   expect([res.status, res.body?.code], `${label}: ${res.text}`).toEqual([401, "invalid_api_key"]);
@@ -30,15 +30,6 @@ async function expectCheapRefusals(credential: string, times = 6) {
   }
 }
 
-async function accessToken(keyId: string, key: string): Promise<string> {
-  const res = await call("/oauth2/token", {
-    auth: null,
-    body: `grant_type=client_credentials&client_id=${keyId}&client_secret=${key}`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  expect(res.status, res.text).toBe(200);
-  return res.body.access_token as string;
-}
 
 describe("credentials that were valid once cost no storage write and at most one read per isolate a minute", () => {
   it("a secret rotated out with grace 0, presented repeatedly: all 401 invalid_api_key, and after the first no D1 and no KV", async () => {

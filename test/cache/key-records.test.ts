@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
-import { call, createPartner, createKey, env, partnerWithKey } from "../helpers";
+import { call, createPartner, createKey, env, me, partnerWithKey } from "../helpers";
 
-const me = (key: string) => call("/v1/me/key", { auth: key });
 
 /** What another isolate or a lagging KV location might still hold for this key. */
 async function snapshotOfCache(keyId: string): Promise<string> {

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mintKey } from "../../src/keys/crypto";
 import { ERROR_CODES, isErrorCode } from "../../src/lib/errors";
-import { ADMIN, call, createKey, createPartner, createUser } from "../helpers";
+import { ADMIN, call, createKey, createPartner, createUser, requestToken } from "../helpers";
 
 // Every generated request must end in a 2xx-4xx, and every 4xx of the canonical API must be
 // problem+json with a stable code. Seed routes and /oauth2/token keep their own JSON bodies.
@@ -83,11 +83,7 @@ describe("fuzz: malformed requests across every route and credential", () => {
     const publishable = await createKey(partner.id, { type: "publishable", allowed_origins: ["https://app.example"] });
     const revoked = await createKey(partner.id);
     await call(`/v1/keys/${revoked.api_key.id}/revoke`, { method: "POST" });
-    const token = await call("/oauth2/token", {
-      auth: null,
-      body: `grant_type=client_credentials&client_id=${secret.api_key.id}&client_secret=${secret.key}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const token = await requestToken(secret.api_key.id, secret.key);
     const forged = (await mintKey("attacker", "kw", "secret")).full;
     const standIn = await createPartner();
     const standInUser = await createUser(standIn.id);

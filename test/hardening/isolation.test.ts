@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, call, createKey, createPartner, createUser, env } from "../helpers";
+import { ADMIN, call, createKey, createPartner, createUser, env, requestToken } from "../helpers";
 
 const ALL = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"];
 
@@ -48,11 +48,7 @@ describe("tenant isolation", () => {
     const keyA = await createKey(a.id, { name: "A's key", user_id: userA.id, scopes: ALL });
     const b = await createPartner({ scopes: ALL });
     const keyB = await createKey(b.id, { scopes: ALL });
-    const token = await call("/oauth2/token", {
-      auth: null,
-      body: `grant_type=client_credentials&client_id=${keyB.api_key.id}&client_secret=${keyB.key}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const token = await requestToken(keyB.api_key.id, keyB.key);
     w = { partnerA: a.id, userA: userA.id, keyA: keyA.key, keyIdA: keyA.api_key.id, keyB: keyB.key, tokenB: token.body.access_token };
   });
 

@@ -1,10 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { HOLD_MS, knownLimited, rememberLimited } from "../../src/limiter/limited-keys";
 import { manualClock } from "../clock";
-import { call, guardCalls, partnerWithKey } from "../helpers";
+import { call, guardCalls, me, partnerWithKey, verify } from "../helpers";
 
-const me = (key: string) => call("/v1/me/key", { auth: key });
-const verify = (body: Record<string, unknown>) => call("/v1/keys/verify", { body });
 
 async function keyAtItsLimit() {
   const made = await partnerWithKey({ rate_limit_tier: "tiny" });

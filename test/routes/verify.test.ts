@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { manualClock } from "../clock";
-import { call, createKey, createPartner, createUser, partnerWithKey } from "../helpers";
+import { call, createKey, createPartner, createUser, partnerWithKey, verify } from "../helpers";
 
 /** Verifies as the operator unless `auth` names another caller. */
-const verify = (body: Record<string, unknown>, auth?: string) => call("/v1/keys/verify", auth === undefined ? { body } : { body, auth });
 
 describe("POST /v1/keys/verify", () => {
   it("answers valid with the key, its rate-limit state and credits, and counts like a direct call", async () => {

@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { call, createKey, createPartner, tamper } from "../helpers";
+import { accessToken, call, createKey, createPartner, tamper } from "../helpers";
 
 // Seeds 003 and 004: GET /v1/api-keys/{mid} and GET /v1/api-keys/{id}, with tokens from /oauth2/token.
-async function tokenFor(keyId: string, key: string): Promise<string> {
-  const res = await call("/oauth2/token", {
-    auth: null,
-    body: `grant_type=client_credentials&client_id=${keyId}&client_secret=${key}`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  expect(res.status).toBe(200);
-  return res.body.access_token;
-}
 
 async function merchant() {
   const partner = await createPartner({ scopes: ["customers:read", "charges:read"] });
   const main = await createKey(partner.id, { name: "My API Key", type: "secret" });
   const front = await createKey(partner.id, { name: "Frontend Key", type: "publishable" });
-  return { partner, main, front, token: await tokenFor(main.api_key.id, main.key) };
+  return { partner, main, front, token: await accessToken(main.api_key.id, main.key) };
 }
 
 describe("FlexFactor GET /v1/api-keys/{mid}", () => {
