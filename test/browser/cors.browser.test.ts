@@ -19,12 +19,12 @@ if (!hasChromium) {
 let API = "";
 const STATE = ".wrangler/browser-test-state";
 
-/** A page that calls the API from its own origin, the way a partner's web app would. */
-const PAGE = `<!doctype html><meta charset="utf-8"><title>partner app</title>
+/** A page that calls the API (at `api`) from its own origin, the way a partner's web app would. */
+const page = (api: string) => `<!doctype html><meta charset="utf-8"><title>partner app</title>
 <script>
   window.callApi = async (key) => {
     try {
-      const res = await fetch("${API}/v1/me/key", { headers: { "X-API-Key": key } });
+      const res = await fetch("${api}/v1/me/key", { headers: { "X-API-Key": key } });
       return { status: res.status, body: await res.json(), remaining: res.headers.get("RateLimit-Remaining") };
     } catch (err) {
       return { blocked: String(err) };
@@ -34,7 +34,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>partner app</title>
 
 function servePage(): Promise<{ server: Server; origin: string }> {
   return new Promise((resolve) => {
-    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE));
+    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(page(API)));
     server.listen(0, "127.0.0.1", () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
   });
 }
