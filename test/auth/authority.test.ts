@@ -12,7 +12,8 @@ const SCOPES = ["keys:read", "keys:write", "charges:read", "charges:write", "rep
 const RESOURCES = ["game-1", "game-2", "game-3"];
 const ORIGINS = ["https://a.example", "https://b.example", "https://c.example"];
 // Nested and disjoint networks, so containment is tested both ways.
-const NETWORKS = ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3", "192.168.0.0/16", "192.168.7.0/24"];
+// 10.1.2.0/23 holds 10.1.2.0/24 and is held by 10.1.0.0/16: a wider network whose address lies inside a narrower one.
+const NETWORKS = ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/23", "10.1.2.0/24", "10.1.2.3", "192.168.0.0/16", "192.168.7.0/24"];
 const AGENTS = ["AppA", "AppB", "AppC"];
 const TIER_LIMITS: Record<string, number> = { standard: 1000, premium: 20000 };
 
