@@ -52,7 +52,7 @@ const CALLER_ERRORS: Record<Caller, readonly ErrorCode[]> = {
 const UNSAFE_METHOD_ERRORS: readonly ErrorCode[] = ["payload_too_large", "unsupported_media_type"];
 
 /** One problem+json response per status, its description naming every code the route can answer with. */
-export function problemResponses(codes: Iterable<ErrorCode>) {
+function problemResponses(codes: Iterable<ErrorCode>) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = ERROR_CODES[code].status;

@@ -10,7 +10,7 @@ import { react } from "./react";
  */
 export const SWEEP_MIN_AGE_MS = 30_000;
 /** Per run: the cron fires every minute, so a backlog drains at this many events a minute without one run growing unbounded. */
-export const SWEEP_BATCH = 50;
+const SWEEP_BATCH = 50;
 /** Reacted events are kept this long (the audit trail keeps the history for good). */
 export const OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
 const PRUNE_BATCH = 1_000;
