@@ -142,3 +142,8 @@ export function storageCalls(res: { headers: Headers }): Record<string, number> 
   }
   return calls;
 }
+
+/** The fields a schema's refusal names, each once (one field may break several rules). */
+export const refusedPaths = (result: { error?: { issues: { path: PropertyKey[] }[] } }) => [
+  ...new Set(result.error?.issues.map((i) => i.path.join("."))),
+];
