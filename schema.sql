@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS users (
   permissions TEXT    NOT NULL DEFAULT '[]',
   created_at  TEXT    NOT NULL,
   updated_at  TEXT    NOT NULL,
+  -- Added by 0004_user_status.sql. A deactivated user's keys and tokens are refused.
+  status      TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deactivated')),
   UNIQUE (partner_id, email)
 );
 CREATE INDEX IF NOT EXISTS users_by_partner ON users (partner_id, seq);
@@ -78,9 +80,13 @@ CREATE TABLE IF NOT EXISTS api_keys (
   secret_rotated_at          TEXT,
   -- Bumped by every change made through the API (not by usage flushes of last_used_at/credits).
   version                    INTEGER NOT NULL DEFAULT 1,
-  updated_at                 TEXT    NOT NULL
+  updated_at                 TEXT    NOT NULL,
+  -- The last usage flush D1 holds for this key (usage_buckets below).
+  usage_seq                  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_partner ON api_keys (partner_id, seq);
+-- A user's live keys, which a user change bumps and tells (0004_user_status.sql).
+CREATE INDEX IF NOT EXISTS api_keys_by_user ON api_keys (user_id) WHERE revoked_at IS NULL;
 
 CREATE TABLE IF NOT EXISTS audit_events (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -94,10 +100,33 @@ CREATE TABLE IF NOT EXISTS audit_events (
 );
 CREATE INDEX IF NOT EXISTS audit_events_by_partner ON audit_events (partner_id, seq);
 
+-- Dashboard sign-ins (DESIGN §6). The cookie holds a random secret; only its SHA-256 (hex) is
+-- stored here. `kind` is 'operator' (ADMIN_TOKEN) or 'key' (a personal access token, `key_id`).
+-- `binding` ties the session to the credential that opened it, as a one-way digest: of the key's
+-- secret hash (so rotation past its grace period ends it) or of ADMIN_TOKEN (so changing the token
+-- ends every operator session). Every dashboard request re-checks it against D1. `ended_at` is set
+-- by sign-out; sessions live at most 12 h (`expires_at`), and rows past it are deleted by later
+-- sign-ins. No foreign key to api_keys: a session whose key is gone is simply refused.
+CREATE TABLE IF NOT EXISTS dashboard_sessions (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT    NOT NULL UNIQUE,
+  token_hash TEXT    NOT NULL UNIQUE,
+  kind       TEXT    NOT NULL CHECK (kind IN ('operator', 'key')),
+  key_id     TEXT,
+  binding    TEXT    NOT NULL,
+  created_at TEXT    NOT NULL,
+  expires_at TEXT    NOT NULL,
+  ended_at   TEXT,
+  ip         TEXT,
+  user_agent TEXT
+);
+-- What the sign-in's cleanup deletes: sessions past their expiry.
+CREATE INDEX IF NOT EXISTS dashboard_sessions_by_expiry ON dashboard_sessions (expires_at);
+
 -- The outbox (DESIGN §8): one row per mutation, written in the same D1 batch (a transaction) as
 -- the change and its audit event, and with the same id, so no change commits without it.
 -- `type` is the audit action (key.created, key.updated, key.rotated, key.revoked, partner.created,
--- partner.updated, user.created); no CHECK, so later event types (webhooks) need no table rebuild.
+-- partner.updated, user.created, user.updated); no CHECK, so later event types (webhooks) need no table rebuild.
 -- `subject_id` is the key, partner or user the event is about; `payload` is a JSON object with
 -- what the after-commit reactions need that the row itself no longer holds: `previous_origins`
 -- (allowed_origins before the change) and `credits` (a balance the operator set).
@@ -122,3 +151,24 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_unreacted ON events (occurred_at) WHERE reacted_at IS NULL;
 -- A subject's events in order: what is still pending for a key, which later event set its balance.
 CREATE INDEX IF NOT EXISTS events_by_subject ON events (subject_id, seq);
+
+-- Usage counts per key (DESIGN §7): written by each key's Durable Object with its usage flush.
+-- One row per key, granularity and bucket start; each minute is stored as itself and rolled up
+-- into its hour and its day, so any read is one indexed range. Rows are upserted (counts added).
+-- `api_keys.usage_seq` is the last flush D1 holds for the key: a retried flush whose first try
+-- committed is recognised and not counted twice, and a live read adds only what D1 lacks.
+-- Retention (src/usage/buckets.ts RETENTION_MS): minutes 2 days, hours 90 days, days 730 days;
+-- the Cron Trigger prunes older rows.
+CREATE TABLE IF NOT EXISTS usage_buckets (
+  key_id            TEXT    NOT NULL,
+  partner_id        TEXT    NOT NULL,
+  granularity       TEXT    NOT NULL CHECK (granularity IN ('minute', 'hour', 'day')),
+  start             TEXT    NOT NULL,
+  admitted          INTEGER NOT NULL DEFAULT 0,
+  rate_limited      INTEGER NOT NULL DEFAULT 0,
+  credits_exhausted INTEGER NOT NULL DEFAULT 0,
+  refused           INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (key_id, granularity, start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_by_partner ON usage_buckets (partner_id, granularity, start);
+CREATE INDEX IF NOT EXISTS usage_by_age ON usage_buckets (granularity, start);

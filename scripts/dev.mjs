@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: bring the local D1 up to date with its migrations, start `wrangler dev` on :8787,
-// then make sure a demo partner and two demo keys exist (reusing the ones from the last start when
-// they still work) and print them. Ctrl-C stops everything.
+// then make sure a demo partner, two demo keys, and a demo user with a personal access token (for
+// the dashboard's partner portal) exist, reusing the ones from the last start when they still
+// work, and print them. Ctrl-C stops everything.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { applyMigrations, devVar, operatorClient, persistDir, startWrangler, waitForHealthy } from "./lib/local-server.mjs";
@@ -78,6 +79,26 @@ async function demoKey(saved, partner, body) {
   return { key: created.body.key, reused: false };
 }
 
+/** The demo user of the portal: the one saved, else the partner's user with the demo email, else a new one. */
+async function demoUser(savedId, partner) {
+  if (savedId) {
+    const saved = await api(`/v1/users/${encodeURIComponent(savedId)}`);
+    if (saved.status === 200 && saved.body.partner_id === partner.id) return saved.body;
+  }
+  const email = "demo@demo.example";
+  const created = await api(`/v1/partners/${partner.id}/users`, {
+    body: { first_name: "Demo", last_name: "User", email, role: "ADMIN", permissions: partner.scopes },
+  });
+  if (created.status === 201) return created.body;
+  for (let cursor = ""; ; ) {
+    const page = await api(`/v1/partners/${partner.id}/users?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+    const user = page.body.data.find((u) => u.email === email);
+    if (user) return user;
+    if (!page.body.next_cursor) throw new Error(`could not create or find the demo user: ${created.status} ${JSON.stringify(created.body)}`);
+    cursor = page.body.next_cursor;
+  }
+}
+
 try {
   await waitForHealthy(BASE);
   const saved = readDemoFile();
@@ -88,10 +109,22 @@ try {
     type: "publishable",
     allowed_origins: [BASE],
   });
+  // The dashboard's partner portal signs in with a personal access token bound to a user.
+  const user = await demoUser(saved.user_id, partner);
+  const personal = await demoKey(saved.personal_token, partner, {
+    name: "Demo personal token",
+    type: "personal",
+    user_id: user.id,
+    scopes: partner.scopes,
+  });
   mkdirSync(dirname(DEMO_FILE), { recursive: true });
   writeFileSync(
     DEMO_FILE,
-    `${JSON.stringify({ partner_id: partner.id, secret_key: secret.key, publishable_key: publishable.key }, null, 2)}\n`,
+    `${JSON.stringify(
+      { partner_id: partner.id, secret_key: secret.key, publishable_key: publishable.key, user_id: user.id, personal_token: personal.key },
+      null,
+      2,
+    )}\n`,
     { mode: 0o600 },
   );
   const note = (k) => (k.reused ? "(reused)" : "(new)");
@@ -102,6 +135,11 @@ try {
   demo partner     ${partner.id} (slug demo)
   secret key       ${secret.key}  ${note(secret)}
   publishable key  ${publishable.key}  ${note(publishable)}
+  personal token   ${personal.key}  ${note(personal)}  (user ${user.name} <${user.email}>)
+
+  dashboard        ${BASE}/dashboard
+                   operator console: sign in with the operator token above (ADMIN_TOKEN in .dev.vars)
+                   demo partner's portal: sign in with the personal token above
 
   try:  curl -H "Authorization: Bearer ${secret.key}" ${BASE}/v1/me/key
   (the demo keys are kept in ${DEMO_FILE} and reused by the next start while they still work)

@@ -11,9 +11,11 @@ import { cors } from "./middleware/cors";
 import { jsonOnly, limitBody } from "./middleware/json-only";
 import { requestLog } from "./middleware/request-log";
 import { serverTiming } from "./middleware/server-timing";
+import { usageReports } from "./middleware/usage-reports";
 import { openApiDocument } from "./openapi";
 import type { App } from "./hono";
 import { registerRoutes } from "./routes";
+import { registerDashboard } from "./dashboard";
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: "malformed_request",
@@ -61,6 +63,7 @@ export function createApp(): App {
   app.use(serverTiming());
   app.use(requestLog());
   app.use(cors());
+  app.use(usageReports());
   app.use(
     methodNotAllowed({
       app,
@@ -73,7 +76,8 @@ export function createApp(): App {
   );
   app.use(limitBody());
   // OAuth2's token endpoint speaks forms by its own standard (RFC 6749 §4.4.2).
-  app.use(jsonOnly({ except: ["/oauth2/token"] }));
+  // The dashboard posts HTML forms; its own Origin rule (src/dashboard/csrf.ts) stands in for CORS there.
+  app.use(jsonOnly({ except: ["/oauth2/token"], exceptUnder: ["/dashboard"] }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "operator", {
     type: "http",
@@ -88,6 +92,7 @@ export function createApp(): App {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", { type: "apiKey", in: "header", name: "X-API-Key" });
 
   registerRoutes(app);
+  registerDashboard(app);
 
   // Generated per request from the routes' schemas plus this deployment's configuration (tiers, PUBLIC_ORIGIN).
   app.get("/openapi.json", (c) => c.json(openApiDocument(app, c)));

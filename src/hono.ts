@@ -98,7 +98,8 @@ type AuthenticatedRouteConfig = Omit<RouteConfig, "security"> & {
  */
 export function authenticatedRoute<const R extends AuthenticatedRouteConfig>(config: R) {
   const { access, errors = [], before = [], ownErrorShapes, responses, ...rest } = config;
-  const middleware: MiddlewareHandler<AppEnv>[] = [...before, authenticate({ accept: ACCEPT[access.caller] })];
+  const middleware: MiddlewareHandler<AppEnv>[] = [...before, authenticate({ accept: ACCEPT[access.caller], scope: access.scope })];
+  // A key's scope is decided in its admission; this also covers principals that skip it (the dashboard's).
   if (access.scope) middleware.push(requireScopeMiddleware(access.scope));
   const codes: ErrorCode[] = [...CALLER_ERRORS[access.caller], ...errors];
   if (access.scope) codes.push("insufficient_scope");

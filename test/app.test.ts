@@ -12,9 +12,11 @@ describe("app", () => {
       [
         "GET /healthz", "POST /v1/partners", "GET /v1/partners", "GET /v1/partners/{partner_id}", "PATCH /v1/partners/{partner_id}",
         "POST /v1/partners/{partner_id}/users", "GET /v1/partners/{partner_id}/users", "GET /v1/users/{user_id}",
+        "PATCH /v1/users/{user_id}",
         "POST /v1/partners/{partner_id}/keys", "GET /v1/partners/{partner_id}/keys", "GET /v1/keys/{key_id}", "PATCH /v1/keys/{key_id}",
         "POST /v1/keys/{key_id}/rotate", "POST /v1/keys/{key_id}/revoke", "GET /v1/me/key", "GET /v1/me/partner",
-        "GET /v1/partners/{partner_id}/audit-events", "POST /v1/keys/verify", "POST /oauth2/token",
+        "GET /v1/keys/{key_id}/usage", "GET /v1/partners/{partner_id}/usage",
+        "GET /v1/partners/{partner_id}/audit-events", "GET /v1/audit-events", "POST /v1/keys/verify", "POST /oauth2/token",
         "GET /api/public/v1/me/partner", "GET /v2/me/apikey", "GET /v1/api-keys/{id}", "GET /.well-known/oauth-authorization-server",
       ].sort(),
     );

@@ -5,6 +5,7 @@ import { ApiError, invalidApiKey } from "../lib/problem";
 import { maskKey } from "../keys/format";
 import { classifyCredential, presentedCredential } from "./credentials";
 import { failureThrottle } from "./failure-throttle";
+import { attachedPrincipal } from "./internal-principal";
 import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
 import type { RateLimitState } from "../limiter/policy";
@@ -16,6 +17,11 @@ import { checkCredential, type KeyRefusal } from "./verify-key";
 export interface AuthenticateOptions {
   /** Who may call: the operator's ADMIN_TOKEN, a partner key, or either. Default `"any"`. */
   accept?: "operator" | "key" | "any";
+  /**
+   * The scope a key caller needs. It is decided inside the key's admission, so a refusal spends
+   * nothing and is counted as `refused` in the key's usage (DESIGN §7).
+   */
+  scope?: string;
 }
 
 /** Shorter operator tokens are refused outright: a guessable ADMIN_TOKEN is a misconfiguration. */
@@ -47,6 +53,15 @@ function isOperatorToken(presented: string, adminToken: string | undefined, oper
 export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   const accept = options.accept ?? "any";
   return async function authenticateMiddleware(c, next) {
+    // A request the Worker made for itself (the dashboard acting for its signed-in session) carries
+    // its principal, already checked, instead of a credential; `accept` still applies to it.
+    const internal = attachedPrincipal(c.req.raw);
+    if (internal) {
+      if (accept === "operator" && internal.kind !== "operator") throw new ApiError("operator_only", "Only the operator may call this route.");
+      if (accept === "key" && internal.kind !== "key") throw invalidApiKey();
+      c.set("principal", internal);
+      return next();
+    }
     const presented = presentedCredential(c.req.raw.headers);
     const ip = c.req.header("cf-connecting-ip");
     // Only failures meet the throttle: a valid credential is served whatever its address did.
@@ -69,9 +84,13 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       if (credential.kind === "key") c.set("maskedKey", maskKey(presented));
       const facts = requestFacts(c.req.raw.headers);
       // On an operator-only route the check spends nothing: a valid key learns it is in the wrong place, not that it is invalid.
-      const result = await checkCredential(c.env, credential, { facts, cost: accept === "operator" ? 0 : 1 });
+      const result = await checkCredential(c.env, credential, {
+        facts,
+        cost: accept === "operator" ? 0 : 1,
+        ...(options.scope && accept !== "operator" ? { requiredScopes: [options.scope] } : {}),
+      });
       if (accept === "operator") throw result.ok ? new ApiError("operator_only", "Only the operator may call this route.") : failed();
-      const refused = result.ok ? null : refusal(result.reason, result.ratelimit);
+      const refused = result.ok ? null : refusal(result.reason, result.ratelimit, options.scope);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
       if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.auth, result.ratelimit);
       // Origins are checked first: any later refusal (429, 402, a scope) passed the key's origin
@@ -120,7 +139,7 @@ function setRateLimitHeaders(c: Context<AppEnv>, record: KeyAuthRecord, ratelimi
 }
 
 /** The problem a refused key gets on the canonical API; the verify API reports `reason` instead. */
-export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined): ApiError {
+export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined, scope?: string): ApiError {
   if (reason === "rate_limited") {
     return new ApiError("rate_limited", "This key has used its rate limit for the current window.", {
       headers: { "retry-after": String(Math.max(1, ratelimit?.reset ?? 1)) },
@@ -128,7 +147,9 @@ export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefine
   }
   if (reason === "credits_exhausted") return new ApiError("credits_exhausted", "This key has no credits left.");
   if (reason in ALLOWLIST_REFUSALS) return new ApiError(reason as AllowlistRefusal, ALLOWLIST_REFUSALS[reason as AllowlistRefusal]);
-  if (reason === "insufficient_scope") return new ApiError(reason, "This key lacks a scope this request needs.");
+  if (reason === "insufficient_scope") {
+    return new ApiError(reason, scope ? `This key lacks the "${scope}" scope.` : "This key lacks a scope this request needs.");
+  }
   return invalidApiKey();
 }
 

@@ -21,6 +21,7 @@ export type KeyRefusal =
   | "revoked"
   | "expired"
   | "partner_suspended"
+  | "user_deactivated"
   | CallerRefusal
   | "rate_limited"
   | "credits_exhausted";
@@ -59,7 +60,7 @@ export function pepperOf(env: Bindings): string {
 const invalid: KeyCheck = { ok: false, reason: "invalid_api_key" };
 
 /** The stored hashes a credential may still be checked against: the current secret's, and the previous one's in its grace period. */
-function liveSecretHashes({ key }: KeyAuthRecord, now: number): string[] {
+export function liveSecretHashes({ key }: KeyAuthRecord, now: number): string[] {
   const live = [key.secret_hash];
   if (key.previous_secret_hash !== null && !isPast(key.previous_expires_at, now)) live.push(key.previous_secret_hash);
   return live;
@@ -75,7 +76,7 @@ type Identify = (record: KeyAuthRecord) => Promise<string | null>;
  * Cost order: shape (classified once, by `classifyCredential`) and HMAC tag or token signature
  * (no I/O) → record from isolate cache, KV, or D1 on a miss → constant-time digest compare →
  * allowlists and scopes (precompiled, no I/O) → one RPC to the key's Durable Object, which owns
- * revocation, expiry, partner status, the rate limit and credits. A cached record the guard finds
+ * revocation, expiry, partner status, the user's status, the rate limit and credits. A cached record the guard finds
  * stale is reloaded from D1 once, so caches never decide anything that must be immediate.
  */
 export async function checkCredential(env: Bindings, credential: Credential, options: CheckOptions): Promise<KeyCheck> {

@@ -21,3 +21,9 @@ export async function listAuditEvents(db: D1Database, partnerId: string, beforeS
     .all();
   return results.map(toAuditEvent);
 }
+
+/** Every partner's audit events, newest first: the operator's global audit log. */
+export async function listAllAuditEvents(db: D1Database, beforeSeq: number, limit: number): Promise<AuditEvent[]> {
+  const { results } = await db.prepare(`SELECT * FROM audit_events WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2`).bind(beforeSeq, limit + 1).all();
+  return results.map(toAuditEvent);
+}

@@ -39,6 +39,7 @@ export const keySql = {
   // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
   flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
   livePerPartner: `SELECT id, rate_limit_tier, allowed_origins FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
+  livePerUser: `SELECT id FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL`,
 };
 
 export async function getKey(db: D1Database, id: string): Promise<ApiKeyRecord | null> {
@@ -66,6 +67,12 @@ export async function liveKeysOfPartner(db: D1Database, partnerId: string) {
     .bind(partnerId)
     .all<{ id: string; rate_limit_tier: string | null; allowed_origins: string }>();
   return results.map((row) => ({ ...row, allowed_origins: parseList(row.allowed_origins) }));
+}
+
+/** Ids of a user's non-revoked keys: what a user change must tell (src/events/reactions.ts). */
+export async function liveKeyIdsOfUser(db: D1Database, userId: string): Promise<string[]> {
+  const { results } = await db.prepare(keySql.livePerUser).bind(userId).all<{ id: string }>();
+  return results.map((row) => row.id);
 }
 
 /** Everything authentication needs about a key, in one D1 round trip. */

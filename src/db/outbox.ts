@@ -14,7 +14,8 @@ type Row = Record<string, unknown>;
 
 /**
  * A change ready to commit: the change itself, then its audit row, then its outbox row, in that
- * order, for one `db.batch` (a transaction). The audit and outbox rows are written only if the
+ * order, for one `db.batch` (a transaction), then any statements that must commit with the change
+ * (`alongside`). The audit and outbox rows are written only if the
  * change changed a row (`changes() > 0`, chained: the outbox row follows the audit row), so a
  * guarded UPDATE that lost a race leaves neither behind. Built only by `mutation()`; committed by
  * `commitMutation` (src/events/commit.ts), which reads the change's row and the outbox row back.
@@ -24,6 +25,9 @@ export interface Mutation<T> {
   /** Maps the change's `RETURNING *` row, absent when the change changed nothing. */
   readonly read: (row: Row | undefined) => T;
 }
+
+/** Where the outbox row's `RETURNING` is among a mutation's statements: after the change and the audit row. */
+export const OUTBOX_STATEMENT = 2;
 
 /** For a change that always changes a row (an insert; an update of a row never deleted): its row. */
 export const changedRow =
@@ -50,6 +54,8 @@ export interface EventOf {
 /**
  * Wraps a change (a statement with `RETURNING *`) with its audit and outbox rows. Both rows share
  * one id: the audit event and the outbox event are the same event, seen by two readers.
+ * `alongside` runs last in the same transaction, unconditionally: only for a change that always
+ * changes a row (e.g. a user's keys' versions bumped with the user, src/db/users.ts).
  */
 export function mutation<T>(
   db: D1Database,
@@ -57,6 +63,7 @@ export function mutation<T>(
   change: D1PreparedStatement,
   read: (row: Row | undefined) => T,
   event: EventOf,
+  alongside: readonly D1PreparedStatement[] = [],
 ): Mutation<T> {
   const id = newAuditEventId();
   const audit = insertInto(
@@ -71,7 +78,7 @@ export function mutation<T>(
     { id, type: event.type, partner_id: event.partnerId, subject_id: event.subjectId, occurred_at: ctx.at, payload: event.payload ?? {} },
     { ifChanged: true, returning: true },
   );
-  return { statements: [change, audit, outbox], read };
+  return { statements: [change, audit, outbox, ...alongside], read };
 }
 
 /**

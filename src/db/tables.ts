@@ -1,4 +1,5 @@
 import { KEY_TYPES } from "../keys/format";
+import { GRANULARITIES } from "../usage/buckets";
 
 /**
  * One declaration per D1 table: every column with how it is stored. The row types, the row
@@ -43,11 +44,16 @@ export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
 /** A user's `kind` (schema.sql CHECK). */
 export const USER_KINDS = ["user", "bot"] as const;
 
+/** A user's `status` (schema.sql CHECK); a deactivated user's keys and tokens are refused. */
+export const USER_STATUSES = ["active", "deactivated"] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
 /** Every mutation's name: the audit event's `action` and the outbox event's `type`. */
 export const AUDIT_ACTIONS = [
   "partner.created",
   "partner.updated",
   "user.created",
+  "user.updated",
   "key.created",
   "key.updated",
   "key.rotated",
@@ -94,6 +100,7 @@ export const users = table("users", {
   permissions: list(),
   created_at: text(),
   updated_at: text(),
+  status: text(USER_STATUSES),
 });
 
 /** Key rows as stored, hashes included: never serialized directly. */
@@ -129,6 +136,7 @@ export const apiKeys = table("api_keys", {
   secret_rotated_at: nullable(text()),
   version: int(),
   updated_at: text(),
+  usage_seq: int(),
 });
 
 /** `audit_events`: one per mutation, listed by the audit route. */
@@ -157,5 +165,35 @@ export const events = table("events", {
   reacted_at: nullable(text()),
 });
 
+/** `usage_buckets`: a key's usage counts per bucket (src/usage/, DESIGN §7); keyed by (key_id, granularity, start), no seq. */
+export const usageBuckets = table("usage_buckets", {
+  key_id: text(),
+  partner_id: text(),
+  granularity: text(GRANULARITIES),
+  start: text(),
+  admitted: int(),
+  rate_limited: int(),
+  credits_exhausted: int(),
+  refused: int(),
+});
+
+/** A dashboard session's `kind` (schema.sql CHECK): the operator's, or a personal access token's. */
+export const SESSION_KINDS = ["operator", "key"] as const;
+
+/** `dashboard_sessions`: dashboard sign-ins (src/dashboard/session.ts); the cookie's secret is stored only as its SHA-256. */
+export const dashboardSessions = table("dashboard_sessions", {
+  seq: int(),
+  id: text(),
+  token_hash: text(),
+  kind: text(SESSION_KINDS),
+  key_id: nullable(text()),
+  binding: text(),
+  created_at: text(),
+  expires_at: text(),
+  ended_at: nullable(text()),
+  ip: nullable(text()),
+  user_agent: nullable(text()),
+});
+
 /** Every table, for checks that walk them all (test/db/tables.test.ts). */
-export const TABLES = [partners, users, apiKeys, auditEvents, events] as const;
+export const TABLES = [partners, users, apiKeys, auditEvents, events, usageBuckets, dashboardSessions] as const;

@@ -1,5 +1,5 @@
 import { isUniqueViolation } from "../db/errors";
-import { toEvent, unreactedEventsOf, type EventType, type Mutation, type OutboxEvent } from "../db/outbox";
+import { OUTBOX_STATEMENT, toEvent, unreactedEventsOf, type EventType, type Mutation, type OutboxEvent } from "../db/outbox";
 import type { Bindings } from "../env";
 import { StorageError } from "../lib/instrument";
 import { ApiError } from "../lib/problem";
@@ -42,7 +42,7 @@ export async function commitMutation<T>(env: Bindings, mutation: Mutation<T>, op
   }
   const changed = mutation.read(results[0]?.results[0] as Record<string, unknown> | undefined);
   // Written exactly when the change changed a row (the same `changes() > 0` chain).
-  const written = results.at(-1)?.results[0] as Record<string, unknown> | undefined;
+  const written = results[OUTBOX_STATEMENT]?.results[0] as Record<string, unknown> | undefined;
   if (written) await reactAfterCommit(env, toEvent(written));
   return changed;
 }

@@ -1,6 +1,6 @@
 import { forgetKeyRecord, publishKeyRecord } from "../cache/key-records";
 import { syncOrigins } from "../cache/origin-registry";
-import { liveKeysOfPartner, type KeyAuthRecord } from "../db/keys";
+import { liveKeyIdsOfUser, liveKeysOfPartner, type KeyAuthRecord } from "../db/keys";
 import type { EventType, OutboxEvent } from "../db/outbox";
 import { getPartner } from "../db/partners";
 import type { Bindings } from "../env";
@@ -85,6 +85,33 @@ const fanOutPartner: Reaction = async (env, event) => {
   rethrow();
 };
 
+/**
+ * A user changed (status, permissions, role): each of its live keys' records is re-read and
+ * republished (KV rewritten, this isolate's copy dropped) and its guard handed the new policy, so
+ * a deactivation bites on the very next request and new permissions shape the keys' effective
+ * scopes at once. The commit bumped those keys' versions, so any copy cached elsewhere is stale
+ * to the guard and reloaded from D1; a guard this misses catches up the same way. Origins do not
+ * depend on users: the CORS registry is left alone.
+ */
+const fanOutUser: Reaction = async (env, event) => {
+  const keyIds = await liveKeyIdsOfUser(env.DB, event.subject_id);
+  const { attempt, rethrow } = attempts();
+  for (let i = 0; i < keyIds.length; i += FAN_OUT_CONCURRENCY) {
+    await Promise.all(
+      keyIds.slice(i, i + FAN_OUT_CONCURRENCY).map((keyId) =>
+        attempt(
+          (async () => {
+            const record = await publishKeyRecord(env, keyId);
+            if (!record) throw new Error(`key ${keyId} vanished after being listed`);
+            await refreshGuard(env, event, record);
+          })(),
+        ),
+      ),
+    );
+  }
+  rethrow();
+};
+
 /** A new partner has no keys yet: only its own origins need registering. */
 const registerPartnerOrigins: Reaction = async (env, event) => {
   const partner = await getPartner(env.DB, event.subject_id);
@@ -105,6 +132,7 @@ export const REACTIONS: Readonly<Record<EventType, readonly Reaction[]>> = {
   "partner.created": [registerPartnerOrigins],
   "partner.updated": [fanOutPartner],
   "user.created": [],
+  "user.updated": [fanOutUser],
 };
 
 /**

@@ -4,7 +4,8 @@ import type { Bindings } from "../env";
 import type { KeyGuard } from "./key-guard";
 import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "./leases";
 import { knownLimited, rememberLimited } from "./limited-keys";
-import { policyOf, versionOf, type AdmissionVerdict, type CallerRefusal, type RecordVersion } from "./policy";
+import { giveBack, takeTally, tallyLocal } from "../usage/isolate-tally";
+import { policyOf, userDeactivated, versionOf, type AdmissionVerdict, type CallerRefusal, type RecordVersion } from "./policy";
 
 /** The Durable Object that guards `keyId`: one per key, addressed by its id. */
 export const guardOf = (env: Bindings, keyId: string): DurableObjectStub<KeyGuard> =>
@@ -13,8 +14,8 @@ export const guardOf = (env: Bindings, keyId: string): DurableObjectStub<KeyGuar
 /**
  * One admission by the key's guard. If the guard cannot be reached, the request fails closed
  * (503) unless GUARD_FAILURE_MODE is `open`: then only the rate limit is waived, and the record
- * itself still refuses revoked, expired and suspended keys. Keys with credits always fail
- * closed, since an uncounted request would be free.
+ * itself still refuses revoked, expired and suspended keys and the keys of deactivated users.
+ * Keys with credits always fail closed, since an uncounted request would be free.
  */
 export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<AdmissionVerdict> {
   const keyId = record.key.id;
@@ -38,7 +39,10 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
   try {
     // Demand is per second; a shorter lease needs proportionally fewer tokens.
     const lease = wanted > 0 ? { ms: leaseMs, tokens: Math.ceil((wanted * leaseMs) / 1000) } : null;
-    const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease);
+    // Decisions this isolate made alone ride along (DESIGN §7), given back if the call fails.
+    const reported = takeTally(keyId);
+    const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease, reported);
+    if (reported) asked.catch(() => giveBack(keyId, reported));
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
     if (verdict.outcome === "rate_limited" && plain) rememberLimited(keyId, version, verdict.ratelimit, verdict.retryAt);
@@ -52,7 +56,13 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
     const { limit } = tierNamed(env, policyOf(record).tier);
     const status = keyStatus(record.key);
     const outcome =
-      status !== "active" ? status : record.partner.status !== "active" ? "partner_suspended" : (refusal ?? "ok");
+      status !== "active"
+        ? status
+        : record.partner.status !== "active"
+          ? "partner_suspended"
+          : userDeactivated(record)
+            ? "user_deactivated"
+            : (refusal ?? "ok");
     return { outcome, ratelimit: { limit, remaining: limit, reset: 0 }, credits: null };
   }
 }
@@ -63,11 +73,18 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
  */
 function answerInIsolate(record: KeyAuthRecord, version: RecordVersion, cost: number, leaseMs: number): AdmissionVerdict | null {
   const keyId = record.key.id;
+  // A key this record refuses is the guard's to report (a 401, never a 429 or a leased token).
+  if (keyStatus(record.key) !== "active" || record.partner.status !== "active" || userDeactivated(record)) return null;
   // A request of cost 0 (a verify that only checks) fits even a full window.
-  if (cost > 0 && keyStatus(record.key) === "active" && record.partner.status === "active") {
+  if (cost > 0) {
     const known = knownLimited(keyId, version);
-    if (known) return { outcome: "rate_limited", ratelimit: known, credits: null };
+    if (known) {
+      tallyLocal(keyId, "rate_limited");
+      return { outcome: "rate_limited", ratelimit: known, credits: null };
+    }
   }
   const leased = leaseMs > 0 ? spendLeased(keyId, version, cost) : null;
-  return leased ? { outcome: "ok", ratelimit: leased, credits: null } : null;
+  if (!leased) return null;
+  if (cost > 0) tallyLocal(keyId, "admitted");
+  return { outcome: "ok", ratelimit: leased, credits: null };
 }

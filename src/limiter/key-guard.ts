@@ -1,10 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { tierNamed, type Tier } from "../config";
-import { keySql, loadKeyAuthRecord } from "../db/keys";
+import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow, sleep } from "../lib/clock";
 import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
-import { SlidingWindow } from "./sliding-window";
+import type { SlidingWindow } from "./sliding-window";
+import { BUCKET_PREFIX, storedWindow } from "./stored-window";
+import { outcomeOf, type Counts } from "../usage/buckets";
+import { flushUsage } from "../usage/flush";
+import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
 const FLUSH_INTERVAL_MS = 60_000;
@@ -24,7 +28,7 @@ const COUNTER_WRITE_MS = 0;
 //   rl:b:<bucket>  requests admitted in that bucket of the sliding window (written behind, next tick)
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
 //   leases_until   ms when the last lease granted to an isolate expires (opt-in leases only)
-const BUCKET_PREFIX = "rl:b:";
+//   usage          StoredTally: usage counts not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /** Lease bounds: at most this many tokens, for at most this long. */
 const MAX_LEASE_TOKENS = 16;
@@ -49,6 +53,8 @@ export class KeyGuard extends DurableObject<Bindings> {
   /** Buckets counted since the last write, and the timer that writes them. */
   private readonly unwritten = new Set<number>();
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Usage counts since the last flush (DESIGN §7). */
+  private readonly usage: UsageTally;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -57,8 +63,11 @@ export class KeyGuard extends DurableObject<Bindings> {
     this.credits = kv.get<number | null>("credits") ?? null;
     this.leasesUntil = kv.get<number>("leases_until") ?? 0;
     this.usedAt = kv.get<number>("used_at");
+    this.usage = UsageTally.from(kv.get<StoredTally>("usage"));
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
+      // Counts left unflushed by an earlier run (a crash, a failed flush) still reach D1.
+      if (this.alarmAt === null && this.usage.hasPending) this.scheduleFlush(clockNow());
     });
   }
 
@@ -74,6 +83,41 @@ export class KeyGuard extends DurableObject<Bindings> {
     cost = 1,
     refusal: CallerRefusal | null = null,
     lease: LeaseRequest | null = null,
+    reported: Counts | null = null,
+  ): Promise<AdmissionVerdict> {
+    if (reported) this.report(reported);
+    const verdict = await this.decide(keyId, version, cost, refusal, lease);
+    // A check of cost 0 (an operator-only route's probe, a verify that only checks) is not a use.
+    const outcome = cost > 0 ? outcomeOf(verdict.outcome) : null;
+    if (outcome) this.counted((now) => this.usage.count(now, outcome));
+    return verdict;
+  }
+
+  /** Counts an isolate decided alone (its remembered full window's 429s, its leased admissions). */
+  report(counts: Counts): void {
+    this.counted((now) => this.usage.add(now, counts));
+  }
+
+  /** Usage rides the write-behind counters and the minute flush: no storage call of its own. */
+  private counted(count: (now: number) => void) {
+    const now = clockNow();
+    count(now);
+    this.writeSoon();
+    if (this.alarmAt === null) this.scheduleFlush(now);
+  }
+
+  /** Usage counts D1 may not hold yet, by flush sequence: the reader adds those D1 has not committed. */
+  liveUsage(reported: Counts | null = null): UsageSegment[] {
+    if (reported) this.report(reported);
+    return this.usage.live();
+  }
+
+  private async decide(
+    keyId: string,
+    version: RecordVersion,
+    cost: number,
+    refusal: CallerRefusal | null,
+    lease: LeaseRequest | null,
   ): Promise<AdmissionVerdict> {
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
@@ -91,6 +135,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (policy.revoked) return refuse("revoked");
     if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
     if (policy.partnerStatus !== "active") return refuse("partner_suspended");
+    if (policy.userStatus === "deactivated") return refuse("user_deactivated");
     if (refusal) return refuse(refusal);
     if (this.credits !== null && this.credits < cost) return refuse("credits_exhausted");
 
@@ -105,13 +150,12 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits, retryAt: window.freesAt(now) };
 
     this.usedAt = now;
-    this.writeSoon(result.bucket!);
+    this.writeSoon(result.bucket);
     // Credits are money: their write is confirmed before the reply leaves.
     if (this.credits !== null) {
       this.credits -= cost;
       storage.kv.put("credits", this.credits);
     }
-    if (this.alarmAt === null) this.scheduleFlush(now);
     const granted = lease && this.credits === null ? this.grantLease(window, policy, now, lease) : undefined;
     if (granted) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
     return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
@@ -127,7 +171,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (tokens <= 0) return undefined;
     const granted = window.tryAdmit(now, tokens);
     if (!granted.admitted) return undefined;
-    this.writeSoon(granted.bucket!);
+    this.writeSoon(granted.bucket);
     const expiresAt = Math.min(now + Math.min(asked.ms, MAX_LEASE_MS), policy.expiresAt ?? Infinity);
     if (expiresAt > this.leasesUntil) {
       this.leasesUntil = expiresAt;
@@ -188,8 +232,8 @@ export class KeyGuard extends DurableObject<Bindings> {
    * cost a fifth of the hot path's throughput under load). Only a crash in those milliseconds
    * could forget them; an idle eviction never does, since the write fires first.
    */
-  private writeSoon(bucket: number) {
-    this.unwritten.add(bucket);
+  private writeSoon(bucket?: number) {
+    if (bucket !== undefined) this.unwritten.add(bucket);
     this.writeTimer ??= setTimeout(() => this.writeCounters(), COUNTER_WRITE_MS);
   }
 
@@ -202,20 +246,20 @@ export class KeyGuard extends DurableObject<Bindings> {
     }
     this.unwritten.clear();
     if (this.usedAt !== undefined) entries.used_at = this.usedAt;
-    void this.ctx.storage.put(entries, UNCONFIRMED);
+    void this.ctx.storage.put({ ...entries, usage: this.usage.toStorage() }, UNCONFIRMED);
   }
 
-  /** Writes usage back to D1: at most once a minute per key, never once per request. */
+  /** Writes usage back to D1 (src/usage/flush.ts): at most once a minute per key, never once per request. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const kv = this.ctx.storage.kv;
-    const usedAt = this.usedAt;
     const policy = this.policy;
-    if (usedAt === undefined || !policy) return;
-    await this.env.DB.prepare(keySql.flushUsage)
-      .bind(policy.keyId, new Date(usedAt).toISOString(), this.credits !== null ? 1 : 0, this.credits)
-      .run();
+    if (!policy) return;
+    const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits: this.credits };
+    const kv = this.ctx.storage.kv;
+    if (!(await flushUsage(this.env.DB, state, this.usage, () => kv.put("usage", this.usage.toStorage())))) return;
     kv.put("flushed_at", Date.now());
+    // Counts that arrived during the write go with the next flush.
+    if (this.usage.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());
   }
 
   private scheduleFlush(now: number) {
@@ -245,18 +289,8 @@ export class KeyGuard extends DurableObject<Bindings> {
   }
 
   private windowFor(tier: Tier): SlidingWindow {
-    const windowMs = tier.window_seconds * 1000;
-    if (this.window && this.window.limit === tier.limit && this.window.windowMs === windowMs) return this.window;
-    const kv = this.ctx.storage.kv;
-    const meta = `${tier.limit}/${windowMs}`;
-    const counts = new Map<number, number>();
-    if (kv.get<string>("rl:meta") === meta) {
-      for (const [key, n] of kv.list<number>({ prefix: BUCKET_PREFIX })) counts.set(Number(key.slice(BUCKET_PREFIX.length)), n);
-    } else {
-      for (const [key] of kv.list({ prefix: BUCKET_PREFIX })) kv.delete(key);
-      kv.put("rl:meta", meta);
-    }
-    this.window = new SlidingWindow(tier.limit, windowMs, counts);
-    return this.window;
+    const w = this.window;
+    if (w && w.limit === tier.limit && w.windowMs === tier.window_seconds * 1000) return w;
+    return (this.window = storedWindow(this.ctx.storage.kv, tier));
   }
 }

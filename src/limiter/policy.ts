@@ -1,27 +1,41 @@
 import type { KeyAuthRecord } from "../db/keys";
+import type { UserStatus } from "../db/users";
 import type { AllowlistRefusal } from "../allowlists/compile";
 
 /** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
 export interface GuardPolicy {
   keyId: string;
+  /** Absent from policies stored before usage counting; the flush then looks it up. */
+  partnerId?: string;
   keyVersion: number;
   partnerVersion: number;
   revoked: boolean;
   expiresAt: number | null;
   partnerStatus: string;
+  /**
+   * The status of the key's user; null for a key without one. Absent from policies stored before
+   * users had a status, and from records cached then: both mean active. A user change bumps the
+   * versions of its keys (src/db/users.ts), so `keyVersion` orders this field too.
+   */
+  userStatus?: UserStatus | null;
   /** The key's tier, else its partner's. */
   tier: string;
 }
 
-export const policyOf = ({ key, partner }: KeyAuthRecord): GuardPolicy => ({
+export const policyOf = ({ key, partner, user }: KeyAuthRecord): GuardPolicy => ({
   keyId: key.id,
+  partnerId: partner.id,
   keyVersion: key.version,
   partnerVersion: partner.version,
   revoked: key.revoked_at !== null,
   expiresAt: key.expires_at === null ? null : Date.parse(key.expires_at),
   partnerStatus: partner.status,
+  userStatus: user ? (user.status ?? "active") : null,
   tier: key.rate_limit_tier ?? partner.rate_limit_tier,
 });
+
+/** Whether the key's user is deactivated, from a record or a policy (older copies lack the status: active). */
+export const userDeactivated = (record: { user: { status?: UserStatus } | null }) => record.user?.status === "deactivated";
 
 export interface RecordVersion {
   key: number;
@@ -56,7 +70,7 @@ export type AdmissionVerdict =
   | { outcome: "stale" }
   | { outcome: "unknown" }
   | {
-      outcome: "ok" | "rate_limited" | "credits_exhausted" | "revoked" | "expired" | "partner_suspended" | CallerRefusal;
+      outcome: "ok" | "rate_limited" | "credits_exhausted" | "revoked" | "expired" | "partner_suspended" | "user_deactivated" | CallerRefusal;
       /** After this request; unchanged by anything but "ok". */
       ratelimit: RateLimitState;
       credits: number | null;

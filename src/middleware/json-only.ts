@@ -15,12 +15,15 @@ export const limitBody = (): MiddlewareHandler<AppEnv> => bodyLimit({ maxSize: M
 /**
  * Bodies must be `application/json`: form and text bodies are what a browser may send cross-origin
  * without a preflight, so refusing them keeps every state change behind CORS. Routes that speak
- * forms by their own standard (OAuth2's token endpoint) are listed in `except`.
+ * forms by their own standard (OAuth2's token endpoint) are listed in `except`; whole trees that
+ * do (the dashboard's HTML forms, guarded by its own Origin rule instead) in `exceptUnder`.
  */
-export function jsonOnly(options: { except?: string[] } = {}): MiddlewareHandler<AppEnv> {
+export function jsonOnly(options: { except?: string[]; exceptUnder?: string[] } = {}): MiddlewareHandler<AppEnv> {
   const except = new Set(options.except ?? []);
+  const under = options.exceptUnder ?? [];
+  const exempt = (path: string) => except.has(path) || under.some((root) => path === root || path.startsWith(`${root}/`));
   return async function jsonOnlyMiddleware(c, next) {
-    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || except.has(c.req.path)) {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || exempt(c.req.path)) {
       return next();
     }
     const type = c.req.header("content-type");

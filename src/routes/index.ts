@@ -7,6 +7,7 @@ import { registerFlexslot } from "./seeds/flexslot";
 import { registerMineSkin } from "./seeds/mineskin";
 import { registerKeysVerify } from "./v1_keys_verify";
 import { registerAuditEventsList } from "./v1_audit_events_list";
+import { registerAllAuditEventsList } from "./v1_audit_events_list_all";
 import { registerKeysCreate } from "./v1_keys_create";
 import { registerKeysGet } from "./v1_keys_get";
 import { registerKeysList } from "./v1_keys_list";
@@ -22,6 +23,9 @@ import { registerPartnersUpdate } from "./v1_partners_update";
 import { registerUsersCreate } from "./v1_users_create";
 import { registerUsersGet } from "./v1_users_get";
 import { registerUsersList } from "./v1_users_list";
+import { registerKeysUsage } from "./v1_keys_usage";
+import { registerPartnersUsage } from "./v1_partners_usage";
+import { registerUsersUpdate } from "./v1_users_update";
 
 export function registerRoutes(app: App): void {
   registerHealthz(app);
@@ -32,6 +36,7 @@ export function registerRoutes(app: App): void {
   registerUsersCreate(app);
   registerUsersList(app);
   registerUsersGet(app);
+  registerUsersUpdate(app);
   // Before /v1/keys/{key_id} routes, so "verify" is never taken for a key id.
   registerKeysVerify(app);
   registerKeysCreate(app);
@@ -40,9 +45,12 @@ export function registerRoutes(app: App): void {
   registerKeysUpdate(app);
   registerKeysRotate(app);
   registerKeysRevoke(app);
+  registerKeysUsage(app);
+  registerPartnersUsage(app);
   registerMeKey(app);
   registerMePartner(app);
   registerAuditEventsList(app);
+  registerAllAuditEventsList(app);
   registerOAuth2Token(app);
   registerWellKnownOAuth(app);
   registerFlexslot(app);

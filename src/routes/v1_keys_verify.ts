@@ -19,7 +19,7 @@ const VerifyRequest = z
   .openapi("VerifyRequest");
 
 const VERIFY_CODES = [
-  "valid", "invalid_api_key", "revoked", "expired", "partner_suspended", "insufficient_scope",
+  "valid", "invalid_api_key", "revoked", "expired", "partner_suspended", "user_deactivated", "insufficient_scope",
   "origin_not_allowed", "ip_not_allowed", "agent_not_allowed", "rate_limited", "credits_exhausted",
 ] as const;
 

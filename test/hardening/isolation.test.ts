@@ -28,6 +28,8 @@ const CASES: Case[] = [
   { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/users`, body: () => ({ first_name: "a", last_name: "b", email: "e@x.example", role: "R" }), expect: 404 },
   { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/users`, expect: 404 },
   { method: "GET", path: (w) => `/v1/users/${w.userA}`, expect: 404 },
+  // Deactivating A's user would refuse A's key (bound to it): the last test checks it still works.
+  { method: "PATCH", path: (w) => `/v1/users/${w.userA}`, body: () => ({ status: "deactivated", role: "PWNED" }), expect: 404 },
   { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/keys`, body: () => ({ name: "x", type: "secret" }), expect: 404 },
   { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/keys`, expect: 404 },
   { method: "GET", path: (w) => `/v1/keys/${w.keyIdA}`, expect: 404 },
@@ -36,6 +38,9 @@ const CASES: Case[] = [
   { method: "POST", path: (w) => `/v1/keys/${w.keyIdA}/rotate`, body: () => ({ grace_period_seconds: 0 }), expect: 404 },
   { method: "POST", path: (w) => `/v1/keys/${w.keyIdA}/revoke`, expect: 404 },
   { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/audit-events`, expect: 404 },
+  { method: "GET", path: () => "/v1/audit-events", expect: 403 },
+  { method: "GET", path: (w) => `/v1/keys/${w.keyIdA}/usage`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/usage?granularity=day`, expect: 404 },
   { method: "GET", path: (w) => `/v1/api-keys/${w.partnerA}`, expect: 404 },
   { method: "GET", path: (w) => `/v1/api-keys/${w.keyIdA}`, expect: 404 },
 ];
@@ -123,6 +128,7 @@ describe("tenant isolation", () => {
     const key = (await call(`/v1/keys/${w.keyIdA}`)).body;
     expect(key).toMatchObject({ name: "A's key", status: "active", secret_rotated_at: null });
     expect((await call(`/v1/partners/${w.partnerA}`)).body.status).toBe("active");
+    expect((await call(`/v1/users/${w.userA}`)).body).toMatchObject({ status: "active", role: "BUSINESS_MANAGER" });
     expect((await call("/v1/me/key", { auth: w.keyA })).status).toBe(200);
     // Exactly what beforeAll did to A, newest first, all by the operator: nothing B attempted left a trace.
     const events = (await call(`/v1/partners/${w.partnerA}/audit-events`)).body.data as { action: string; actor: string }[];

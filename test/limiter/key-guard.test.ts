@@ -27,7 +27,8 @@ describe("rate limiting through the Worker", () => {
     expect(Number(ok.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
     const forbidden = await call(`/v1/partners/${partner.id}/keys`, { auth: key });
     expect(forbidden.status).toBe(403);
-    expect(forbidden.headers.get("ratelimit-remaining")).toBe("3");
+    // A scope refusal is decided in the admission and spends nothing.
+    expect(forbidden.headers.get("ratelimit-remaining")).toBe("4");
     expect((await call("/healthz", { auth: null })).headers.get("ratelimit-limit")).toBeNull();
   });
 

@@ -9,9 +9,9 @@ describe("create user", () => {
     });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual(
-      ["id", "partner_id", "first_name", "last_name", "name", "email", "role", "kind", "permissions", "created_at", "updated_at"].sort(),
+      ["id", "partner_id", "first_name", "last_name", "name", "email", "role", "kind", "permissions", "status", "created_at", "updated_at"].sort(),
     );
-    expect(res.body).toMatchObject({ name: "Perceval de Galles", kind: "bot", role: "ORG_ADMIN", permissions: ["business_edit"], partner_id: p.id });
+    expect(res.body).toMatchObject({ name: "Perceval de Galles", kind: "bot", role: "ORG_ADMIN", permissions: ["business_edit"], partner_id: p.id, status: "active" });
     expect((await call(`/v1/users/${res.body.id}`)).body.email).toBe("perceval@example.com");
   });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { USER_KINDS, type User } from "../../src/db/users";
-import { UserCreateSchema, UserSchema, fullName, serializeUser } from "../../src/schemas/user";
+import { USER_KINDS, USER_STATUSES, type User } from "../../src/db/users";
+import { UserCreateSchema, UserPatchSchema, UserSchema, fullName, serializeUser } from "../../src/schemas/user";
 import { refusedPaths } from "../helpers";
 
 const valid = { first_name: "Perceval", last_name: "de Galles", email: "perceval@example.com", role: "PUBLISHER" };
@@ -20,6 +20,7 @@ const userRow = fc.record({
   permissions: fc.array(fc.string()),
   created_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
   updated_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
+  status: fc.constantFrom(...USER_STATUSES),
 }) satisfies fc.Arbitrary<User>;
 
 describe("the user schemas", () => {
@@ -56,6 +57,40 @@ describe("the user schemas", () => {
       fc.property(fc.constantFrom("id", "partner_id", "name", "seq", "created_at", "updated_at", "x"), (field) => {
         expect(parse({ [field]: "v" }).success, field).toBe(false);
       }),
+    );
+  });
+
+  it("patch: every field is optional, and an empty body changes nothing", () => {
+    expect(UserPatchSchema.safeParse({}).data).toEqual({});
+    expect(UserPatchSchema.safeParse({ status: "deactivated" }).data).toEqual({ status: "deactivated" });
+    expect(UserPatchSchema.safeParse({ permissions: [], role: "VIEWER", status: "active" }).data).toEqual({ permissions: [], role: "VIEWER", status: "active" });
+  });
+
+  it("patch: status is active or deactivated, and role and permissions follow the create rules", () => {
+    for (const status of USER_STATUSES) expect(UserPatchSchema.safeParse({ status }).success).toBe(true);
+    for (const status of ["suspended", "revoked", "ACTIVE", "", null, true]) {
+      expect(refusedPaths(UserPatchSchema.safeParse({ status })), String(status)).toEqual(["status"]);
+    }
+    fc.assert(
+      fc.property(fc.constantFrom(..."aZ"), fc.string({ unit: roleChar, maxLength: 31 }), (first, rest) => {
+        expect(UserPatchSchema.safeParse({ role: first + rest }).data?.role).toBe(first + rest);
+      }),
+    );
+    for (const role of ["", "1ADMIN", "_ADMIN", "ORG ADMIN", "A".repeat(33)]) {
+      expect(refusedPaths(UserPatchSchema.safeParse({ role })), role).toEqual(["role"]);
+    }
+    expect(refusedPaths(UserPatchSchema.safeParse({ permissions: ["ok", "not ok"] }))).toEqual(["permissions.1"]);
+    expect(refusedPaths(UserPatchSchema.safeParse({ permissions: null }))).toEqual(["permissions"]);
+  });
+
+  it("patch: refuses fields the server owns, fields only create sets, and unknown ones", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("id", "partner_id", "name", "seq", "created_at", "updated_at", "first_name", "last_name", "email", "kind", "x"),
+        (field) => {
+          expect(UserPatchSchema.safeParse({ [field]: "v" }).success, field).toBe(false);
+        },
+      ),
     );
   });
 

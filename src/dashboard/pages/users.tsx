@@ -1,0 +1,229 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { expectOk, pageErrorOf } from "../internal-api";
+import { renderPage } from "../layout";
+import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
+import { pageNotFound, type DashboardContext, type Problem } from "../types";
+import { Badge, describedBy, Empty, FieldErrors, Notice, Pager, ProblemNotice, ScopeBoxes, TableWrap, When } from "../ui";
+
+interface UserView {
+  id: string;
+  partner_id: string;
+  first_name: string;
+  last_name: string;
+  name: string;
+  email: string;
+  role: string;
+  kind: string;
+  permissions: string[];
+  status?: string;
+  created_at: string;
+}
+
+interface UserForm {
+  first_name: string;
+  last_name: string;
+  email: string;
+  role: string;
+  kind: string;
+  permissions: string[];
+}
+
+const EMPTY_FORM: UserForm = { first_name: "", last_name: "", email: "", role: "", kind: "user", permissions: [] };
+const FORM_FIELDS = ["first_name", "last_name", "email", "role", "kind", "permissions"];
+
+function TextField(props: { name: keyof UserForm; label: string; value: string; problem?: Problem | null; type?: string; required?: boolean; hint?: string }) {
+  const { name, label, value, problem, type = "text", required = false, hint } = props;
+  return (
+    <div class="field">
+      <label for={`user-${name}`}>{label}</label>
+      <input id={`user-${name}`} name={name} type={type} value={value} required={required} aria-describedby={describedBy(problem, name)} />
+      {hint ? <p class="hint">{hint}</p> : null}
+      <FieldErrors problem={problem} field={name} />
+    </div>
+  );
+}
+
+function CreateUserForm({ view, form, problem }: { view: PortalView; form: UserForm; problem?: Problem | null }) {
+  return (
+    <section class="card" aria-labelledby="create-user-title">
+      <h2 id="create-user-title">Add a user</h2>
+      <ProblemNotice problem={problem} fields={FORM_FIELDS} />
+      <form method="post" action={`${view.portal.base}/users`} class="stack">
+        <div class="grid-2">
+          <TextField name="first_name" label="First name" value={form.first_name} problem={problem} required />
+          <TextField name="last_name" label="Last name" value={form.last_name} problem={problem} />
+        </div>
+        <TextField name="email" label="Email" type="email" value={form.email} problem={problem} required />
+        <div class="grid-2">
+          <TextField name="role" label="Role" value={form.role} problem={problem} required hint="Letters, digits and _, such as BUSINESS_MANAGER." />
+          <div class="field">
+            <label for="user-kind">Kind</label>
+            <select id="user-kind" name="kind">
+              <option value="user" selected={form.kind === "user"}>
+                Person
+              </option>
+              <option value="bot" selected={form.kind === "bot"}>
+                Bot
+              </option>
+            </select>
+            <FieldErrors problem={problem} field="kind" />
+          </div>
+        </div>
+        <ScopeBoxes
+          name="permissions"
+          legend="Permissions"
+          options={view.grantable}
+          checked={form.permissions}
+          hint="Keys bound to this user can use only scopes that are also among these."
+          problem={problem}
+        />
+        <button type="submit" class="button primary">
+          Add user
+        </button>
+      </form>
+    </section>
+  );
+}
+
+async function renderUsers(c: DashboardContext, view: PortalView, extra: { status?: ContentfulStatusCode; form?: UserForm; problem?: Problem | null; added?: boolean } = {}) {
+  const { api, portal } = view;
+  const cursor = c.req.method === "GET" ? (c.req.query("cursor") ?? "") : "";
+  const query = `limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+  const page = expectOk(await api.get<{ data: UserView[]; next_cursor: string | null }>(`/v1/partners/${portal.partnerId}/users?${query}`));
+  const body = (
+    <>
+      <div class="page-head">
+        <h1>Users</h1>
+        <p class="muted">{`The people and bots of ${view.partner.name}. A key bound to a user never does more than that user may.`}</p>
+      </div>
+      {extra.added ? <Notice kind="success">User added.</Notice> : null}
+      <section class="card" aria-labelledby="users-title">
+        <h2 id="users-title">All users</h2>
+        {page.data.length === 0 ? (
+          <Empty title={cursor ? "No more users." : "No users yet — add one below."} />
+        ) : (
+          <TableWrap label="Users">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Added</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.map((u) => (
+                  <tr>
+                    <td>
+                      <a href={`${portal.base}/users/${u.id}`}>{u.name}</a>
+                    </td>
+                    <td>{u.email}</td>
+                    <td>{u.role}</td>
+                    <td>{u.kind === "bot" ? "Bot" : "Person"}</td>
+                    <td>
+                      <Badge status={u.status ?? "active"} />
+                    </td>
+                    <td>
+                      <When at={u.created_at} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+        <Pager href={`${portal.base}/users`} next={page.next_cursor} paged={cursor !== ""} />
+      </section>
+      <CreateUserForm view={view} form={extra.form ?? EMPTY_FORM} problem={extra.problem} />
+    </>
+  );
+  return renderPage(c, { title: "Users", status: extra.status, active: `${portal.base}/users`, portal: view.nav }, body);
+}
+
+function UserDetails({ user }: { user: UserView }) {
+  return (
+    <section class="card" aria-labelledby="user-details-title">
+      <h2 id="user-details-title">Details</h2>
+      <dl class="details">
+        <div>
+          <dt>User id</dt>
+          <dd>
+            <code>{user.id}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+        </div>
+        <div>
+          <dt>Role</dt>
+          <dd>{user.role}</dd>
+        </div>
+        <div>
+          <dt>Kind</dt>
+          <dd>{user.kind === "bot" ? "Bot" : "Person"}</dd>
+        </div>
+        <div>
+          <dt>Permissions</dt>
+          <dd>{user.permissions.length ? user.permissions.map((p) => <code class="tag">{p}</code>) : <span class="muted">None</span>}</dd>
+        </div>
+        <div>
+          <dt>Added</dt>
+          <dd>
+            <When at={user.created_at} />
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+export function registerUsers(router: DashboardRouter): void {
+  portalRoute(router, "GET", "/users", async (c) => {
+    const view = await portalOf(c);
+    if (!view) return toPartnerList(c);
+    return renderUsers(c, view, { added: c.req.query("done") === "added" });
+  });
+
+  portalRoute(router, "POST", "/users", async (c) => {
+    const view = await portalOf(c);
+    if (!view) return toPartnerList(c);
+    const f = await formOf(c);
+    const form: UserForm = {
+      first_name: f.one("first_name"),
+      last_name: f.one("last_name"),
+      email: f.one("email"),
+      role: f.one("role"),
+      kind: f.one("kind") || "user",
+      permissions: f.all("permissions"),
+    };
+    const answer = await view.api.post(`/v1/partners/${view.portal.partnerId}/users`, form);
+    if (answer.ok) return c.redirect(`${view.portal.base}/users?done=added`, 303);
+    if (![400, 403, 409].includes(answer.status)) throw pageErrorOf(answer.problem);
+    return renderUsers(c, view, { status: answer.status as ContentfulStatusCode, form, problem: answer.problem });
+  });
+
+  portalRoute(router, "GET", "/users/:user_id", async (c) => {
+    const view = await portalOf(c);
+    if (!view) return toPartnerList(c);
+    const user = expectOk(await view.api.get<UserView>(`/v1/users/${encodeURIComponent(c.req.param("user_id") ?? "")}`));
+    if (user.partner_id !== view.portal.partnerId) throw pageNotFound();
+    const body = (
+      <>
+        <p class="crumbs">
+          <a href={`${view.portal.base}/users`}>Users</a> <span aria-hidden="true">/</span> {user.name}
+        </p>
+        <div class="page-head">
+          <h1>
+            {user.name} <Badge status={user.status ?? "active"} />
+          </h1>
+        </div>
+        <UserDetails user={user} />
+      </>
+    );
+    return renderPage(c, { title: user.name, active: `${view.portal.base}/users`, portal: view.nav }, body);
+  });
+}

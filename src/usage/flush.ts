@@ -1,0 +1,47 @@
+import { keySql } from "../db/keys";
+import { segmentStatements, usageSql } from "../db/usage";
+import type { UsageTally } from "./tally";
+
+export interface FlushState {
+  keyId: string;
+  /** Absent in policies stored before usage counting: the statements look it up. */
+  partnerId: string | undefined;
+  /** ms of the last admitted request, if any. */
+  usedAt: number | undefined;
+  credits: number | null;
+}
+
+/**
+ * A key's usage flush: last use, the credit balance and the usage counts in one D1 batch. The
+ * counts' segment keeps its sequence number until D1 is known to hold it, so a retry never counts
+ * twice; `persist` records the tally before the write (the segment now in flight) and after it.
+ * Returns false when there was nothing to write.
+ */
+export async function flushUsage(db: D1Database, state: FlushState, tally: UsageTally, persist: () => void): Promise<boolean> {
+  const statements: D1PreparedStatement[] = [];
+  if (state.usedAt !== undefined) {
+    statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits));
+  }
+  const first = statements.length;
+  const segment = tally.takeForFlush();
+  if (segment) {
+    persist();
+    statements.push(...segmentStatements(db, state.keyId, state.partnerId ?? null, segment));
+  }
+  if (statements.length === 0) return false;
+  const results = await db.batch(statements);
+  if (segment) {
+    if (results[first]!.meta.changes > 0) {
+      tally.flushed(segment.seq);
+    } else {
+      // The claim changed nothing: D1 already holds this segment (an earlier try committed and its
+      // answer was lost), or a later one (this object's storage was lost: continue after it).
+      const row = await db.prepare(usageSql.seqOf).bind(state.keyId).first<{ usage_seq: number }>();
+      const committed = row?.usage_seq ?? segment.seq;
+      if (committed > segment.seq) tally.skipTo(committed);
+      else tally.flushed(segment.seq);
+    }
+  }
+  persist();
+  return true;
+}

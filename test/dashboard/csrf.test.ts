@@ -1,0 +1,109 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { createKey, unique } from "../helpers";
+import { ADMIN, call, isSignInPage, ORIGIN, page, partnerUser, signIn } from "./helpers";
+
+// DESIGN §6 (contract): every POST under /dashboard whose Origin is not the dashboard's own is 403
+// before anything else, sign-in and sign-out included. The routes come from the app itself, so a
+// page added later is covered without anyone listing it here.
+const POST_ROUTES = [
+  ...new Set(
+    createApp()
+      .routes.filter((r) => r.method === "POST" && (r.path === "/dashboard" || r.path.startsWith("/dashboard/")))
+      .map((r) => r.path),
+  ),
+].sort();
+
+interface World {
+  partnerId: string;
+  keyId: string;
+  pat: string;
+  userCookie: string;
+  operatorCookie: string;
+}
+
+const pathOf = (route: string, w: World) => route.replace(":partner_id", w.partnerId).replace(":key_id", w.keyId);
+
+/** Operator pages live under /dashboard/partners; a partner user's portal everywhere else. */
+const cookieFor = (route: string, w: World) => (route.startsWith("/dashboard/partners") ? w.operatorCookie : w.userCookie);
+
+/** One form that every dashboard POST can read what it needs from, each field valid. */
+const formFor = (w: World) => ({
+  token: w.pat,
+  name: "Made by a form",
+  type: "secret",
+  scopes: ["keys:read"],
+  grace_period_seconds: "0",
+  allowed_origins: "",
+  allowed_ips: "",
+  allowed_agents: "",
+  status: "active",
+  rate_limit_tier: "standard",
+  first_name: "Eve",
+  last_name: "Form",
+  email: `${unique("csrf")}@example.com`,
+  role: "VIEWER",
+  slug: unique("csrf"),
+  contact_email: "ops@csrf.example",
+  website_url: "https://csrf.example",
+});
+
+describe("the Origin rule on every POST under /dashboard", () => {
+  let w: World;
+  beforeAll(async () => {
+    const { partner, pat } = await partnerUser();
+    const target = await createKey(partner.id, { name: "target", scopes: ["keys:read"] });
+    w = { partnerId: partner.id, keyId: target.api_key.id, pat, userCookie: await signIn(pat), operatorCookie: await signIn(ADMIN) };
+  });
+
+  it("finds the dashboard's POST routes in the app (sign-in and sign-out among them)", () => {
+    expect(POST_ROUTES).toContain("/dashboard/sign-in");
+    expect(POST_ROUTES).toContain("/dashboard/sign-out");
+    expect(POST_ROUTES).toContain("/dashboard/keys/:key_id/revoke");
+    expect(POST_ROUTES).toContain("/dashboard/partners/:partner_id/keys/:key_id/allowlists");
+    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(15);
+  });
+
+  for (const [label, origin] of [
+    ["another site's Origin", "https://evil.example"],
+    ["a look-alike Origin (another port)", `${ORIGIN}:8443`],
+    ["Origin: null", "null"],
+    ["no Origin at all", null],
+  ] as const) {
+    it(`refuses ${label} with 403 on every route, and nothing happens`, async () => {
+      for (const route of POST_ROUTES) {
+        const res = await page(pathOf(route, w), { form: formFor(w), cookie: cookieFor(route, w), origin });
+        expect([route, res.status]).toEqual([route, 403]);
+        expect(res.html).toContain("This form came from another site");
+        expect(res.cookies, route).toEqual([]);
+      }
+      // The target key was neither revoked, rotated nor edited; both sessions still stand.
+      const key = await call(`/v1/keys/${w.keyId}`);
+      expect(key.body).toMatchObject({ status: "active", secret_rotated_at: null, name: "target" });
+      const audit = await call(`/v1/partners/${w.partnerId}/audit-events`);
+      expect(audit.body.data.map((e: { action: string }) => e.action).sort()).toEqual(["key.created", "key.created", "partner.created", "user.created"]);
+      expect(isSignInPage((await page("/dashboard", { cookie: w.userCookie })).html)).toBe(false);
+      expect(isSignInPage((await page("/dashboard/partners", { cookie: w.operatorCookie })).html)).toBe(false);
+    });
+  }
+
+  it("serves the same requests from the dashboard's own origin (so the 403s above come from the Origin alone)", async () => {
+    const { partner, pat } = await partnerUser();
+    const target = await createKey(partner.id, { name: "target", scopes: ["keys:read"] });
+    const own: World = { partnerId: partner.id, keyId: target.api_key.id, pat, userCookie: "", operatorCookie: "" };
+    for (const route of POST_ROUTES) {
+      const cookie = route === "/dashboard/sign-in" ? null : await signIn(route.startsWith("/dashboard/partners") ? ADMIN : pat);
+      const res = await page(pathOf(route, own), { form: formFor(own), cookie });
+      expect([route, res.status]).not.toEqual([route, 403]);
+      expect([route, [200, 201, 303, 409].includes(res.status)]).toEqual([route, true]);
+      if (route !== "/dashboard/sign-out") expect([route, isSignInPage(res.html)]).toEqual([route, false]);
+    }
+  });
+
+  it("honours PUBLIC_ORIGIN: behind it, the request's own origin is foreign", async () => {
+    const { pat } = await partnerUser();
+    const env = { PUBLIC_ORIGIN: "https://keys.example.com" };
+    expect((await page("/dashboard/sign-in", { env, form: { token: pat } })).status).toBe(403);
+    expect((await page("/dashboard/sign-in", { env, form: { token: pat }, origin: "https://keys.example.com" })).status).toBe(303);
+  });
+});
