@@ -104,7 +104,8 @@ describe("the partner portal", () => {
     const offered = [...form.html.matchAll(/name="scopes" value="([^"]+)"/g)].map((m) => m[1]);
     expect(offered).toEqual(["keys:read", "keys:write", "users:read"]);
     const refused = await page("/dashboard/keys", { cookie, form: { name: "too much", type: "secret", scopes: ["audit:read"] } });
-    expect(refused.status).toBe(403);
+    // The API said 403; the page is the form again with its words, a page that worked: 200.
+    expect(refused.status).toBe(200);
     expect(refused.html).toContain("A key cannot grant scopes it does not hold: audit:read.");
     expect(refused.html).toContain('value="too much"');
   });
@@ -116,7 +117,8 @@ describe("the partner portal", () => {
     const path = `/dashboard/keys/${target.api_key.id}/allowlists`;
     const form = { allowed_origins: "", allowed_ips: "203.0.113.0/24\n10.0.0.1/8", allowed_agents: "" };
     const res = await page(path, { cookie, form });
-    expect(res.status).toBe(400);
+    // The form again with the API's 400 next to the field: a page that worked, 200 (no console error in a browser).
+    expect(res.status).toBe(200);
     // The same body straight to the API: the page shows exactly its message, for the entry at fault.
     const api = await call(`/v1/keys/${target.api_key.id}`, { method: "PATCH", body: { allowed_ips: ["203.0.113.0/24", "10.0.0.1/8"] } });
     expect(api.body.errors).toEqual([{ path: "allowed_ips.1", message: expect.any(String) }]);
@@ -169,7 +171,10 @@ describe("the partner portal", () => {
     const users = await call(`/v1/partners/${partner.id}/users`);
     expect(users.body.data.find((u: { email: string }) => u.email === email)).toMatchObject({ permissions: ["keys:read"] });
     const taken = await page("/dashboard/users", { cookie, form: { first_name: "Grace", last_name: "Again", email, role: "ENGINEER" } });
-    expect(taken.status).toBe(409);
+    // The API's 409, shown on the form again (200) with the entered values kept.
+    expect(taken.status).toBe(200);
+    expect(taken.html).toContain("That did not work.");
+    expect(taken.html).toContain('value="Again"');
   });
 
   it("shows a partner user only its own partner: another partner's key, user and partner pages are 404", async () => {
@@ -223,7 +228,10 @@ describe("the operator console", () => {
     expect(found.html).toContain("Acme Rockets");
     expect((await page(`/dashboard/partners?q=${unique("none")}`, { cookie })).html).toContain("No partner matches.");
     const taken = await page("/dashboard/partners", { cookie, form: { name: "Again", slug, contact_email: "a@b.example", website_url: "https://b.example" } });
-    expect(taken.status).toBe(409);
+    // The API's 409, shown on the form again (200) with the entered values kept.
+    expect(taken.status).toBe(200);
+    expect(taken.html).toContain("That did not work.");
+    expect(taken.html).toContain('value="Again"');
 
     const suspended = await page(`/dashboard/partners/${id}/status`, { cookie, form: { status: "suspended", back: "/dashboard/partners" } });
     expect([suspended.status, suspended.location]).toEqual([303, "/dashboard/partners?done=status"]);
@@ -253,5 +261,31 @@ describe("the operator console", () => {
     expect(global.html).toContain(`/dashboard/partners/${a.id}`);
     expect(global.html).toContain(`/dashboard/partners/${b.id}`);
     expect((await page("/dashboard", { cookie })).location).toBe("/dashboard/partners");
+  });
+});
+
+describe("usage on the pages", () => {
+  it("a key's page charts its calls (the numbers table counts them) and the keys list shows its sparkline", async () => {
+    const { partner, pat } = await partnerUser();
+    const cookie = await signIn(pat);
+    const { key, api_key } = await createKey(partner.id, { scopes: [] });
+    for (let i = 0; i < 3; i++) expect((await me(key)).status).toBe(200);
+
+    const keyPage = await page(`/dashboard/keys/${api_key.id}`, { cookie });
+    expect(keyPage.status).toBe(200);
+    expect(keyPage.html).toContain('data-testid="usage-chart"');
+    expect(keyPage.html).toMatch(/<svg[^>]*role="img"/);
+    // The 24-hour chart's summary names the three admitted requests, live from the key's object.
+    expect(keyPage.html).toMatch(/Last 24 hours by hour: 3 admitted/);
+    expect((await page(`/dashboard/keys/${api_key.id}?usage=minute`, { cookie })).html).toMatch(/Last 24 hours by minute: 3 admitted/);
+
+    const list = await page("/dashboard/keys", { cookie });
+    expect(list.html).toContain("24-hour usage: 3 admitted requests");
+  });
+
+  it("the dashboard stylesheet carries every chart rule, so the bars have their colours", async () => {
+    const { USAGE_CHART_CSS } = await import("../../src/dashboard/usage-chart");
+    const css = await (await env.ASSETS.fetch("http://keyward.test/dashboard/static/app.css")).text();
+    expect(css).toContain(USAGE_CHART_CSS.trim());
   });
 });

@@ -182,7 +182,7 @@ export async function renderKey(c: DashboardContext, view: PortalView, key: KeyD
         <h2 id="details-title">Details</h2>
         <Details apiKey={key} />
       </section>
-      <UsageChartSlot kind="key" id={key.id} />
+      <UsageChartSlot api={view.api} kind="key" id={key.id} byMinute={c.req.query("usage") === "minute"} />
       {key.status === "active" ? (
         <>
           <RotateForm apiKey={key} base={base} own={own} problem={problemFor("rotate")} />

@@ -2,7 +2,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
-import type { DashboardContext, Problem } from "../types";
+import type { DashboardContext, InternalApi, Problem } from "../types";
+import type { UsageBucket } from "../chart-scale";
+import { Sparkline } from "../usage-chart";
 import { Badge, describedBy, Empty, FieldErrors, NewSecret, Pager, ProblemNotice, ScopeBoxes, TableWrap, When } from "../ui";
 
 /** A key as the API lists it (the fields the pages read). */
@@ -57,7 +59,13 @@ interface CreateForm {
 const EMPTY_FORM: CreateForm = { name: "", type: "secret", description: "", scopes: [], user_id: "", expires_at: "" };
 const FORM_FIELDS = ["name", "type", "description", "scopes", "user_id", "expires_at"];
 
-function KeysTable({ keys, base }: { keys: KeyView[]; base: string }) {
+/** A key's last 24 hours as a sparkline, read through the API like the charts; a dash when it cannot be read. */
+async function KeySparkline({ api, keyId }: { api: InternalApi; keyId: string }) {
+  const usage = await api.get<{ data: UsageBucket[] }>(`/v1/keys/${keyId}/usage`);
+  return usage.ok ? <Sparkline data={usage.body.data} /> : <span class="muted">—</span>;
+}
+
+function KeysTable({ keys, base, api }: { keys: KeyView[]; base: string; api: InternalApi }) {
   return (
     <TableWrap label="Keys">
       <table>
@@ -68,6 +76,7 @@ function KeysTable({ keys, base }: { keys: KeyView[]; base: string }) {
             <th scope="col">Last four</th>
             <th scope="col">Status</th>
             <th scope="col">Last used</th>
+            <th scope="col">Last 24 h</th>
             <th scope="col">Created</th>
           </tr>
         </thead>
@@ -86,6 +95,9 @@ function KeysTable({ keys, base }: { keys: KeyView[]; base: string }) {
               </td>
               <td>
                 <When at={k.last_used_at} />
+              </td>
+              <td>
+                <KeySparkline api={api} keyId={k.id} />
               </td>
               <td>
                 <When at={k.created_at} />
@@ -203,7 +215,7 @@ async function renderKeys(
             <p class="muted">Keys let {view.partner.name}'s servers, browsers and people call the API.</p>
           </Empty>
         ) : (
-          <KeysTable keys={page.data} base={portal.base} />
+          <KeysTable keys={page.data} base={portal.base} api={api} />
         )}
         <Pager href={listHref} next={page.next_cursor} paged={cursor !== ""} />
       </section>
@@ -242,7 +254,8 @@ export function registerKeys(router: DashboardRouter): void {
     const created = await view.api.post<{ key: string }>(`/v1/partners/${view.portal.partnerId}/keys`, body);
     // The one answer that holds the full key: rendered here, never stored, never redirected through.
     if (created.ok) return renderKeys(c, view, { status: 201, secret: created.body.key });
+    // Refused: the form again with the API's words, as a 200 page (key-actions.tsx, `refused`).
     if (![400, 403, 409].includes(created.status)) throw pageErrorOf(created.problem);
-    return renderKeys(c, view, { status: created.status as ContentfulStatusCode, form, problem: created.problem });
+    return renderKeys(c, view, { form, problem: created.problem });
   });
 }

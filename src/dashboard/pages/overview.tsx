@@ -164,7 +164,7 @@ async function renderOverview(c: DashboardContext) {
       </div>
       {done ? <Notice kind="success">{done}</Notice> : null}
       {view.partner.status !== "active" ? <Notice kind="error">This partner is {view.partner.status}: its keys are refused.</Notice> : null}
-      <UsageChartSlot kind="partner" id={portal.partnerId} />
+      <UsageChartSlot api={view.api} kind="partner" id={portal.partnerId} byMinute={c.req.query("usage") === "minute"} />
       <div class="grid-2">
         <PartnerCard view={view} />
         {signedIn.kind === "key" ? (
