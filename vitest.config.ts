@@ -19,6 +19,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // The opt-in usage dataset (README, "Usage"), bound here so its write path runs in the tests.
+              analyticsEngineDatasets: { USAGE_ANALYTICS: { dataset: "keyward_usage_test" } },
               // Fixed test secrets so tests never depend on a developer's .dev.vars.
               bindings: {
                 ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",

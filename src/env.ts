@@ -24,6 +24,11 @@ export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER"> {
   PUBLIC_ORIGIN?: string;
   ADMIN_TOKEN?: string;
   KEY_PEPPER?: string;
+  /**
+   * Opt-in Workers Analytics Engine dataset for usage at any scale (README, "Usage"): when bound, each
+   * usage flush also writes one data point per key and minute. Not declared in wrangler.toml by default.
+   */
+  USAGE_ANALYTICS?: AnalyticsEngineDataset;
 }
 
 export interface Variables {

@@ -256,7 +256,8 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (!policy) return;
     const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits: this.credits };
     const kv = this.ctx.storage.kv;
-    if (!(await flushUsage(this.env.DB, state, this.usage, () => kv.put("usage", this.usage.toStorage())))) return;
+    const persist = () => kv.put("usage", this.usage.toStorage());
+    if (!(await flushUsage(this.env.DB, state, this.usage, persist, this.env.USAGE_ANALYTICS))) return;
     kv.put("flushed_at", Date.now());
     // Counts that arrived during the write go with the next flush.
     if (this.usage.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());

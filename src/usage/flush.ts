@@ -1,6 +1,7 @@
 import { keySql } from "../db/keys";
 import { segmentStatements, usageSql } from "../db/usage";
-import type { UsageTally } from "./tally";
+import { OUTCOMES } from "./buckets";
+import type { UsageSegment, UsageTally } from "./tally";
 
 export interface FlushState {
   keyId: string;
@@ -17,7 +18,13 @@ export interface FlushState {
  * twice; `persist` records the tally before the write (the segment now in flight) and after it.
  * Returns false when there was nothing to write.
  */
-export async function flushUsage(db: D1Database, state: FlushState, tally: UsageTally, persist: () => void): Promise<boolean> {
+export async function flushUsage(
+  db: D1Database,
+  state: FlushState,
+  tally: UsageTally,
+  persist: () => void,
+  analytics?: AnalyticsEngineDataset,
+): Promise<boolean> {
   const statements: D1PreparedStatement[] = [];
   if (state.usedAt !== undefined) {
     statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits));
@@ -31,17 +38,35 @@ export async function flushUsage(db: D1Database, state: FlushState, tally: Usage
   if (statements.length === 0) return false;
   const results = await db.batch(statements);
   if (segment) {
-    if (results[first]!.meta.changes > 0) {
-      tally.flushed(segment.seq);
+    // The claim changed nothing: D1 already holds this segment (an earlier try committed and its
+    // answer was lost) or a later one (this object's storage was lost: continue after it).
+    const claimed = results[first]!.meta.changes > 0;
+    const committed = claimed ? segment.seq : ((await db.prepare(usageSql.seqOf).bind(state.keyId).first<{ usage_seq: number }>())?.usage_seq ?? segment.seq);
+    if (committed > segment.seq) {
+      tally.skipTo(committed);
     } else {
-      // The claim changed nothing: D1 already holds this segment (an earlier try committed and its
-      // answer was lost), or a later one (this object's storage was lost: continue after it).
-      const row = await db.prepare(usageSql.seqOf).bind(state.keyId).first<{ usage_seq: number }>();
-      const committed = row?.usage_seq ?? segment.seq;
-      if (committed > segment.seq) tally.skipTo(committed);
-      else tally.flushed(segment.seq);
+      // Analytics Engine has no idempotency: it takes the segment once D1 is known to hold it, so
+      // only a crash between the two writes could repeat it there.
+      if (analytics) writeDataPoints(analytics, state, segment);
+      tally.flushed(segment.seq);
     }
   }
   persist();
   return true;
+}
+
+/**
+ * One Analytics Engine data point per key and minute: index the key id (sampling keeps a key's
+ * points together), blobs key and partner, doubles the minute's start (ms) and its four counts.
+ * Query with the SQL API, e.g. `SELECT blob2 AS partner, SUM(double2) AS admitted FROM keyward_usage
+ * WHERE double1 >= … GROUP BY partner`.
+ */
+function writeDataPoints(analytics: AnalyticsEngineDataset, state: FlushState, segment: UsageSegment) {
+  for (const [start, counts] of segment.minutes) {
+    analytics.writeDataPoint({
+      indexes: [state.keyId],
+      blobs: [state.keyId, state.partnerId ?? ""],
+      doubles: [start, ...OUTCOMES.map((o) => counts[o])],
+    });
+  }
 }
