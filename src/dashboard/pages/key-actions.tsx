@@ -1,4 +1,3 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
@@ -9,11 +8,15 @@ import { keyOf, renderKey, type KeyDetail, type KeyPageExtras } from "./key";
 /** Statuses a form shows next to its fields (the API's own words); anything else is an error page. */
 const FORM_STATUSES = [400, 403, 409];
 
-/** The API refused a form: the key page again with the API's problem on that form, or an error page. */
+/**
+ * The API refused a form: the key page again with the API's problem on that form, or an error page.
+ * The page answers 200: a form showing what to fix is a page that worked (a 4xx document would make
+ * browsers log a console error for every typo); real error pages keep their status.
+ */
 async function refused(c: DashboardContext, view: PortalView, key: KeyDetail, answer: ApiAnswer<unknown>, extra: KeyPageExtras) {
   if (answer.ok) throw new Error("refused() called with a successful answer");
   if (!FORM_STATUSES.includes(answer.status)) throw pageErrorOf(answer.problem);
-  return renderKey(c, view, key, { ...extra, status: answer.status as ContentfulStatusCode, problem: answer.problem });
+  return renderKey(c, view, key, { ...extra, problem: answer.problem });
 }
 
 /** Resolves the portal and the key (404 for another partner's), then runs `action`. */

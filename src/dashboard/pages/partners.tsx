@@ -1,4 +1,3 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { rateLimitTiers } from "../../config";
 import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
@@ -105,7 +104,7 @@ function StatusButton({ partner, back }: { partner: PartnerView; back: string })
   );
 }
 
-async function renderPartners(c: DashboardContext, extra: { status?: ContentfulStatusCode; form?: PartnerForm; problem?: Problem | null } = {}) {
+async function renderPartners(c: DashboardContext, extra: { form?: PartnerForm; problem?: Problem | null } = {}) {
   const { api } = sessionOf(c);
   const get = c.req.method === "GET";
   const q = get ? (c.req.query("q") ?? "").trim() : "";
@@ -189,7 +188,7 @@ async function renderPartners(c: DashboardContext, extra: { status?: ContentfulS
       <CreatePartnerForm c={c} form={extra.form ?? EMPTY_FORM} problem={extra.problem} />
     </>
   );
-  return renderPage(c, { title: "Partners", status: extra.status, active: "/dashboard/partners" }, body);
+  return renderPage(c, { title: "Partners", active: "/dashboard/partners" }, body);
 }
 
 /** Operator-only pages: a partner user gets the same 404 as for anything else that is not theirs. */
@@ -227,8 +226,9 @@ export function registerPartners(router: DashboardRouter): void {
       const body = { ...form, scopes: linesOf(form.scopes), ...(form.rate_limit_tier ? {} : { rate_limit_tier: undefined }) };
       const answer = await sessionOf(c).api.post<PartnerView>("/v1/partners", body);
       if (answer.ok) return c.redirect(`/dashboard/partners/${answer.body.id}?done=created`, 303);
+      // Refused: the form again with the API's words, as a 200 page (key-actions.tsx, `refused`).
       if (![400, 409].includes(answer.status)) throw pageErrorOf(answer.problem);
-      return renderPartners(c, { status: answer.status as ContentfulStatusCode, form, problem: answer.problem });
+      return renderPartners(c, { form, problem: answer.problem });
     }),
   );
 

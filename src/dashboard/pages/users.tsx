@@ -1,4 +1,3 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
@@ -85,7 +84,7 @@ function CreateUserForm({ view, form, problem }: { view: PortalView; form: UserF
   );
 }
 
-async function renderUsers(c: DashboardContext, view: PortalView, extra: { status?: ContentfulStatusCode; form?: UserForm; problem?: Problem | null; added?: boolean } = {}) {
+async function renderUsers(c: DashboardContext, view: PortalView, extra: { form?: UserForm; problem?: Problem | null; added?: boolean } = {}) {
   const { api, portal } = view;
   const cursor = c.req.method === "GET" ? (c.req.query("cursor") ?? "") : "";
   const query = `limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
@@ -140,7 +139,7 @@ async function renderUsers(c: DashboardContext, view: PortalView, extra: { statu
       <CreateUserForm view={view} form={extra.form ?? EMPTY_FORM} problem={extra.problem} />
     </>
   );
-  return renderPage(c, { title: "Users", status: extra.status, active: `${portal.base}/users`, portal: view.nav }, body);
+  return renderPage(c, { title: "Users", active: `${portal.base}/users`, portal: view.nav }, body);
 }
 
 function UserDetails({ user }: { user: UserView }) {
@@ -202,8 +201,9 @@ export function registerUsers(router: DashboardRouter): void {
     };
     const answer = await view.api.post(`/v1/partners/${view.portal.partnerId}/users`, form);
     if (answer.ok) return c.redirect(`${view.portal.base}/users?done=added`, 303);
+    // Refused: the form again with the API's words, as a 200 page (key-actions.tsx, `refused`).
     if (![400, 403, 409].includes(answer.status)) throw pageErrorOf(answer.problem);
-    return renderUsers(c, view, { status: answer.status as ContentfulStatusCode, form, problem: answer.problem });
+    return renderUsers(c, view, { form, problem: answer.problem });
   });
 
   portalRoute(router, "GET", "/users/:user_id", async (c) => {
