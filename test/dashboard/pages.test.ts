@@ -289,3 +289,25 @@ describe("usage on the pages", () => {
     expect(css).toContain(USAGE_CHART_CSS.trim());
   });
 });
+
+describe("user access", () => {
+  it("the operator deactivates a user from its page: the user's token is refused by the API and its session ends; reactivating restores both", async () => {
+    const { partner, pat, user } = await partnerUser();
+    const userCookie = await signIn(pat);
+    const operator = await signIn(ADMIN);
+    const userPage = `/dashboard/partners/${partner.id}/users/${user.id}`;
+    expect((await page(userPage, { cookie: operator })).html).toContain("Deactivate user");
+
+    const done = await page(`${userPage}/status`, { cookie: operator, form: { status: "deactivated" } });
+    expect([done.status, done.location]).toEqual([303, `${userPage}?done=status`]);
+    expect((await page(done.location!, { cookie: operator })).html).toContain("Reactivate user");
+    expect((await me(pat)).status).toBe(401);
+    expect(isSignInPage((await page("/dashboard/keys", { cookie: userCookie })).html)).toBe(true);
+    const audit = await call(`/v1/partners/${partner.id}/audit-events`);
+    expect(audit.body.data[0]).toMatchObject({ action: "user.updated", actor: "operator", target_id: user.id });
+
+    await page(`${userPage}/status`, { cookie: operator, form: { status: "active" } });
+    expect((await me(pat)).status).toBe(200);
+    expect(isSignInPage((await page("/dashboard/keys", { cookie: await signIn(pat) })).html)).toBe(false);
+  });
+});

@@ -221,9 +221,42 @@ export function registerUsers(router: DashboardRouter): void {
             {user.name} <Badge status={user.status ?? "active"} />
           </h1>
         </div>
+        {c.req.query("done") ? <Notice kind="success">{`${user.name} is ${user.status ?? "active"} now.`}</Notice> : null}
         <UserDetails user={user} />
+        <UserAccess user={user} action={`${view.portal.base}/users/${user.id}/status`} />
       </>
     );
     return renderPage(c, { title: user.name, active: `${view.portal.base}/users`, portal: view.nav }, body);
   });
+
+  // PATCH /v1/users/{user_id} {status} through the API: its authority rules (§3a) and audit apply.
+  portalRoute(router, "POST", "/users/:user_id/status", async (c) => {
+    const view = await portalOf(c);
+    if (!view) return toPartnerList(c);
+    const userId = encodeURIComponent(c.req.param("user_id") ?? "");
+    const status = (await formOf(c)).one("status");
+    expectOk(await view.api.patch(`/v1/users/${userId}`, { status }));
+    return c.redirect(`${view.portal.base}/users/${userId}?done=status`, 303);
+  });
+}
+
+/** Deactivating a user refuses its keys, tokens, sessions and passkeys on their next request; reactivating restores them. */
+function UserAccess({ user, action }: { user: UserView; action: string }) {
+  const active = (user.status ?? "active") === "active";
+  return (
+    <section class="card" aria-labelledby="user-access-title">
+      <h2 id="user-access-title">Access</h2>
+      <p class="muted">
+        {active
+          ? "Deactivating this user refuses its keys, access tokens, dashboard sessions and passkeys from their next request. Nothing is revoked: reactivating restores them."
+          : "This user is deactivated: its keys, access tokens, sessions and passkeys are refused."}
+      </p>
+      <form method="post" action={action}>
+        <input type="hidden" name="status" value={active ? "deactivated" : "active"} />
+        <button type="submit" class={active ? "button danger" : "button"}>
+          {active ? "Deactivate user" : "Reactivate user"}
+        </button>
+      </form>
+    </section>
+  );
 }
