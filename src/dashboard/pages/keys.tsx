@@ -65,19 +65,21 @@ async function KeySparkline({ api, keyId }: { api: InternalApi; keyId: string })
   return usage.ok ? <Sparkline data={usage.body.data} /> : <span class="muted">—</span>;
 }
 
-function KeysTable({ keys, base, api }: { keys: KeyView[]; base: string; api: InternalApi }) {
+/** The keys as a table; `compact` (the overview's recent keys) leaves out type, sparkline and creation. */
+export function KeysTable({ keys, base, api, compact = false }: { keys: KeyView[]; base: string; api?: InternalApi; compact?: boolean }) {
+  const full = !compact && api !== undefined;
   return (
-    <TableWrap label="Keys">
+    <TableWrap label={compact ? "Recent keys" : "Keys"}>
       <table>
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col">Type</th>
+            {full ? <th scope="col">Type</th> : null}
             <th scope="col">Last four</th>
             <th scope="col">Status</th>
             <th scope="col">Last used</th>
-            <th scope="col">Last 24 h</th>
-            <th scope="col">Created</th>
+            {full ? <th scope="col">Last 24 h</th> : null}
+            {full ? <th scope="col">Created</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -86,7 +88,7 @@ function KeysTable({ keys, base, api }: { keys: KeyView[]; base: string; api: In
               <td>
                 <a href={`${base}/keys/${k.id}`}>{k.name}</a>
               </td>
-              <td>{KEY_TYPE_LABELS[k.type] ?? k.type}</td>
+              {full ? <td>{KEY_TYPE_LABELS[k.type] ?? k.type}</td> : null}
               <td>
                 <code>…{k.last_four}</code>
               </td>
@@ -96,12 +98,16 @@ function KeysTable({ keys, base, api }: { keys: KeyView[]; base: string; api: In
               <td>
                 <When at={k.last_used_at} />
               </td>
-              <td>
-                <KeySparkline api={api} keyId={k.id} />
-              </td>
-              <td>
-                <When at={k.created_at} />
-              </td>
+              {full ? (
+                <td>
+                  <KeySparkline api={api!} keyId={k.id} />
+                </td>
+              ) : null}
+              {full ? (
+                <td>
+                  <When at={k.created_at} />
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

@@ -2,8 +2,8 @@ import { rateLimitTiers } from "../../config";
 import { renderPage } from "../layout";
 import { portalOf, portalRoute, type DashboardRouter, type PortalView } from "../portal";
 import type { DashboardContext } from "../types";
-import { Badge, Empty, Notice, TableWrap, When } from "../ui";
-import type { KeyView } from "./keys";
+import { Badge, Empty, Notice } from "../ui";
+import { KeysTable, type KeyView } from "./keys";
 import { UsageChartSlot } from "./usage-slot";
 
 const DONE: Record<string, string> = {
@@ -114,36 +114,7 @@ function RecentKeys({ keys, base }: { keys: KeyView[] | null; base: string }) {
           </a>
         </Empty>
       ) : (
-        <TableWrap label="Recent keys">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Last four</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr>
-                  <td>
-                    <a href={`${base}/keys/${k.id}`}>{k.name}</a>
-                  </td>
-                  <td>
-                    <code>…{k.last_four}</code>
-                  </td>
-                  <td>
-                    <Badge status={k.status} />
-                  </td>
-                  <td>
-                    <When at={k.last_used_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <KeysTable keys={keys} base={base} compact />
       )}
     </section>
   );
