@@ -131,7 +131,7 @@ try {
       if (token) {
         await page.goto(`${BASE}/dashboard`);
         await page.getByLabel("Token").fill(token);
-        await Promise.all([page.waitForURL((url) => url.pathname !== "/dashboard/sign-in", { waitUntil: "load" }), page.getByRole("button", { name: "Sign in" }).click()]);
+        await Promise.all([page.waitForURL((url) => url.pathname !== "/dashboard/sign-in", { waitUntil: "load" }), page.getByRole("button", { name: "Sign in", exact: true }).click()]);
       }
       const res = await page.goto(BASE + path);
       if (!res || res.status() !== 200) throw new Error(`${path}: ${res?.status()}`);

@@ -11,13 +11,19 @@ import { registerKeyActions } from "./pages/key-actions";
 import { registerKeys } from "./pages/keys";
 import { registerOverview } from "./pages/overview";
 import { registerPartners } from "./pages/partners";
+import { registerPasskeys } from "./pages/passkeys";
 import { registerSignIn, renderSignIn } from "./pages/sign-in";
 import { registerUsers } from "./pages/users";
 import { clearSessionCookie, currentSession } from "./session";
 import { PageError, pageNotFound, type ApiApp, type DashboardEnv } from "./types";
 
-/** Requests served whatever the session: signing in, and signing out (which also clears a dead cookie). */
-const SESSIONLESS = new Set(["POST /dashboard/sign-in", "POST /dashboard/sign-out"]);
+/** Requests served whatever the session: signing in (with a token or a passkey), and signing out (which also clears a dead cookie). */
+const SESSIONLESS = new Set([
+  "POST /dashboard/sign-in",
+  "POST /dashboard/sign-in/passkey/options",
+  "POST /dashboard/sign-in/passkey",
+  "POST /dashboard/sign-out",
+]);
 
 /**
  * Reads the session on every request (src/dashboard/session.ts). Signed out, or refused (its
@@ -61,6 +67,7 @@ export function registerDashboard(app: App): void {
   registerKeyActions(dashboard);
   registerUsers(dashboard);
   registerAudit(dashboard);
+  registerPasskeys(dashboard);
   dashboard.all("*", (c) => {
     if (c.req.method === "GET" && c.req.path === "/dashboard/") return c.redirect("/dashboard", 301);
     throw pageNotFound();

@@ -52,7 +52,7 @@ type NavItem = [label: string, href: string];
 function primaryNav(signedIn: SignedIn | null): NavItem[] {
   if (!signedIn) return [];
   if (signedIn.kind === "operator") return [["Partners", "/dashboard/partners"], ["Audit log", "/dashboard/audit"]];
-  return [["Overview", "/dashboard"], ["Keys", "/dashboard/keys"], ["Users", "/dashboard/users"], ["Audit log", "/dashboard/audit"]];
+  return [["Overview", "/dashboard"], ["Keys", "/dashboard/keys"], ["Users", "/dashboard/users"], ["Audit log", "/dashboard/audit"], ["Passkeys", "/dashboard/passkeys"]];
 }
 
 const portalNav = (base: string): NavItem[] => [["Overview", base], ["Keys", `${base}/keys`], ["Users", `${base}/users`], ["Audit log", `${base}/audit`]];

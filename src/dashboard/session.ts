@@ -3,7 +3,8 @@ import { checkAllowlists, allowlistsOf } from "../allowlists/compile";
 import { keyPrincipal } from "../auth/principal";
 import { effectiveScopes } from "../auth/scopes";
 import { liveSecretHashes } from "../auth/verify-key";
-import { keyStatus, loadKeyAuthRecord } from "../db/keys";
+import { keyStatus, loadKeyAuthRecord, type KeyAuthRecord } from "../db/keys";
+import { getPasskey, type Passkey } from "../db/passkeys";
 import { endSession, insertSession, sessionByTokenHash, type DashboardSession } from "../db/sessions";
 import type { User } from "../db/users";
 import type { Bindings } from "../env";
@@ -47,19 +48,32 @@ async function sha256Hex(text: string): Promise<string> {
 /** What binds an operator session to the ADMIN_TOKEN that opened it: changing the token ends them all. */
 export const operatorBinding = async (adminToken: string) => (await sha256Hex(`keyward-dashboard-operator:v1:${adminToken}`)).slice(0, 32);
 
-/** The credential a sign-in proved: the operator token, or a personal access token and the stored secret it matched. */
-export type Opened = { kind: "operator" } | { kind: "key"; keyId: string; secretHash: string };
+/**
+ * The credential a sign-in proved: the operator token, a personal access token and the stored
+ * secret it matched, or a passkey (src/dashboard/passkeys.ts), which opens a session for its token
+ * with the passkey's own binding.
+ */
+export type Opened =
+  | { kind: "operator" }
+  | { kind: "key"; keyId: string; secretHash: string }
+  | { kind: "passkey"; keyId: string; binding: string; passkeyId: string };
 
 /** Starts a session for what the sign-in proved: a D1 row holding the cookie secret's hash, and the cookie. */
 export async function openSession(c: DashboardContext, opened: Opened): Promise<void> {
   const secret = randomBase62(SECRET_LENGTH);
   const at = clockNow();
-  const binding = opened.kind === "operator" ? await operatorBinding(c.env.ADMIN_TOKEN ?? "") : await secretBinding(opened.secretHash);
+  const binding =
+    opened.kind === "operator"
+      ? await operatorBinding(c.env.ADMIN_TOKEN ?? "")
+      : opened.kind === "passkey"
+        ? opened.binding
+        : await secretBinding(opened.secretHash);
   await insertSession(c.env.DB, {
     id: `ses_${randomBase62(16)}`,
     token_hash: await sha256Hex(secret),
-    kind: opened.kind,
-    key_id: opened.kind === "key" ? opened.keyId : null,
+    kind: opened.kind === "operator" ? "operator" : "key",
+    key_id: opened.kind === "operator" ? null : opened.keyId,
+    passkey_id: opened.kind === "passkey" ? opened.passkeyId : null,
     binding,
     created_at: nowIso(at),
     expires_at: nowIso(at + SESSION_TTL_SECONDS * 1000),
@@ -108,27 +122,56 @@ async function standing(c: DashboardContext, session: DashboardSession): Promise
 // The colleague's `users.status` (migration 0004); read defensively, so the check stands either way.
 const deactivated = (user: User) => "status" in user && (user as { status?: unknown }).status === "deactivated";
 
+/** A personal access token that stands, as `tokenStanding` found it. */
+export interface StandingToken {
+  record: KeyAuthRecord;
+  user: User;
+  principal: Extract<SignedIn, { kind: "key" }>["principal"];
+}
+
 /**
- * A personal access token's session stands while the token does, read from D1 directly: not
- * revoked or expired, its partner active, its user present and not deactivated, still within its
- * IP and User-Agent lists, and its secret still the one that signed in (or that secret's rotation
- * grace period still running), compared by `secretBinding` as access tokens are.
+ * Whether a personal access token stands for whatever is bound to it by `binding` (a session, a
+ * passkey), read from D1 directly: not revoked or expired, its partner active, its user present
+ * and not deactivated, the client within its IP and User-Agent lists, and `binding` still one of
+ * its live secrets (the current one, or the previous one while a rotation's grace period runs),
+ * compared by `secretBinding` as access tokens are. Null when it does not stand.
  */
-async function keySession(c: DashboardContext, session: DashboardSession): Promise<SignedIn | null> {
-  const record = session.key_id ? await loadKeyAuthRecord(c.env.DB, session.key_id) : null;
+export async function tokenStanding(c: DashboardContext, keyId: string | null, binding: string): Promise<StandingToken | null> {
+  const record = keyId ? await loadKeyAuthRecord(c.env.DB, keyId) : null;
   if (!record || record.key.type !== "personal" || keyStatus(record.key) !== "active") return null;
   if (record.partner.status !== "active") return null;
   const user = record.user;
   if (!user || deactivated(user)) return null;
   let bound = false;
-  for (const hash of liveSecretHashes(record, clockNow())) if (constantTimeEqual(session.binding, await secretBinding(hash))) bound = true;
+  for (const hash of liveSecretHashes(record, clockNow())) if (constantTimeEqual(binding, await secretBinding(hash))) bound = true;
   if (!bound) return null;
   const facts = { origin: null, ip: c.req.header("cf-connecting-ip") ?? null, userAgent: c.req.header("user-agent") ?? null };
   if (checkAllowlists(allowlistsOf(record), facts) !== null) return null;
   const keyScopes = effectiveScopes(record.key.scopes, user.permissions);
   // The signed-in user is the audit actor (DESIGN §6); the authority stays the token's.
   const principal = { ...keyPrincipal({ auth: record, keyScopes, scopes: keyScopes, credits: null }), actor: user.id };
-  return { kind: "key", sessionId: session.id, principal, record, user };
+  return { record, user, principal };
+}
+
+/**
+ * A passkey stands for its token's standing `token`: not revoked, and the token's and user's own
+ * (its binding is checked with the token's, by `tokenStanding`).
+ */
+export const passkeyStands = (passkey: Passkey, token: StandingToken) =>
+  passkey.revoked_at === null && passkey.key_id === token.record.key.id && passkey.user_id === token.user.id && passkey.partner_id === token.record.partner.id;
+
+/**
+ * A personal access token's session stands while the token does (`tokenStanding`) for the
+ * session's binding; a session opened with a passkey, while that passkey stands too.
+ */
+async function keySession(c: DashboardContext, session: DashboardSession): Promise<SignedIn | null> {
+  const [token, passkey] = await Promise.all([
+    tokenStanding(c, session.key_id, session.binding),
+    session.passkey_id ? getPasskey(c.env.DB, session.passkey_id) : null,
+  ]);
+  if (!token) return null;
+  if (session.passkey_id && (!passkey || !passkeyStands(passkey, token) || !constantTimeEqual(passkey.binding, session.binding))) return null;
+  return { kind: "key", sessionId: session.id, binding: session.binding, passkeyId: session.passkey_id, ...token };
 }
 
 /** Ends the session the request's cookie names, server-side: a replay of that cookie is refused from now on. */

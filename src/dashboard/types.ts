@@ -12,6 +12,10 @@ export type SignedIn =
   | {
       kind: "key";
       sessionId: string;
+      /** What binds the session to its token's secret (`secretBinding`): a passkey registered here is bound the same way. */
+      binding: string;
+      /** The passkey the session was opened with, if it was. */
+      passkeyId: string | null;
       /** The personal access token's principal, `actor` being its user (the audit actor, DESIGN §6). */
       principal: KeyPrincipal;
       record: KeyAuthRecord;

@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS = [
   "key.updated",
   "key.rotated",
   "key.revoked",
+  "passkey.registered",
+  "passkey.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -193,7 +195,44 @@ export const dashboardSessions = table("dashboard_sessions", {
   ended_at: nullable(text()),
   ip: nullable(text()),
   user_agent: nullable(text()),
+  /** The passkey the session was opened with (0006_passkeys.sql); null for a token's session. */
+  passkey_id: nullable(text()),
+});
+
+/** `passkeys`: WebAuthn credentials bound to the personal access token that registered them (src/db/passkeys.ts). */
+export const passkeys = table("passkeys", {
+  seq: int(),
+  id: text(),
+  credential_id: text(),
+  key_id: text(),
+  partner_id: text(),
+  user_id: text(),
+  binding: text(),
+  public_key: text(),
+  alg: int(),
+  sign_count: int(),
+  transports: list(),
+  name: text(),
+  created_at: text(),
+  last_used_at: nullable(text()),
+  revoked_at: nullable(text()),
+});
+
+/** What a WebAuthn challenge was issued for (schema.sql CHECK). */
+export const CHALLENGE_PURPOSES = ["register", "sign_in"] as const;
+export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number];
+
+/** `webauthn_challenges`: single-use, short-lived challenges of passkey ceremonies. */
+export const webauthnChallenges = table("webauthn_challenges", {
+  seq: int(),
+  id: text(),
+  challenge: text(),
+  purpose: text(CHALLENGE_PURPOSES),
+  session_id: nullable(text()),
+  created_at: text(),
+  expires_at: text(),
+  used_at: nullable(text()),
 });
 
 /** Every table, for checks that walk them all (test/db/tables.test.ts). */
-export const TABLES = [partners, users, apiKeys, auditEvents, events, usageBuckets, dashboardSessions] as const;
+export const TABLES = [partners, users, apiKeys, auditEvents, events, usageBuckets, dashboardSessions, passkeys, webauthnChallenges] as const;

@@ -133,6 +133,9 @@ export const REACTIONS: Readonly<Record<EventType, readonly Reaction[]>> = {
   "partner.updated": [fanOutPartner],
   "user.created": [],
   "user.updated": [fanOutUser],
+  // A passkey lives in D1 alone, read on every use: nothing to propagate.
+  "passkey.registered": [],
+  "passkey.revoked": [],
 };
 
 /**

@@ -188,12 +188,12 @@ describe.skipIf(!hasChromium)("the dashboard in a real browser", { timeout: 180_
   async function signIn(page: Page, token: string): Promise<Response> {
     if (!(await page.getByLabel("Token").isVisible())) await goto(page, "/dashboard");
     await page.getByLabel("Token").fill(token);
-    return navigates(page, () => page.getByRole("button", { name: "Sign in" }).click());
+    return navigates(page, () => page.getByRole("button", { name: "Sign in", exact: true }).click());
   }
 
   async function expectSignInPage(page: Page) {
     await page.getByLabel("Token").waitFor();
-    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
     expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Sign in to Keyward");
   }
 

@@ -98,6 +98,8 @@ describe("insert, then read back through the mapper, is the identity", () => {
       events: fc.record({ id: uniqueId }),
       usage_buckets: fc.record({ key_id: uniqueId }),
       dashboard_sessions: fc.record({ id: uniqueId, token_hash: uniqueId }),
+      passkeys: fc.record({ id: uniqueId, credential_id: uniqueId }),
+      webauthn_challenges: fc.record({ id: uniqueId }),
     };
     for (const table of TABLES) {
       await fc.assert(

@@ -23,6 +23,8 @@ const ACTIONS: Record<string, string> = {
   "key.updated": "Key updated",
   "key.rotated": "Key rotated",
   "key.revoked": "Key revoked",
+  "passkey.registered": "Passkey added",
+  "passkey.revoked": "Passkey revoked",
 };
 
 /** Names for the ids an audit page shows, as far as one page of each list reaches. */

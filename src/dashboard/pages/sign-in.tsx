@@ -5,6 +5,7 @@ import { endPresentedSession, openSession, signOut } from "../session";
 import { decideSignIn } from "../sign-in";
 import type { DashboardContext } from "../types";
 import { Notice } from "../ui";
+import { PasskeySignIn } from "./passkey-sign-in";
 
 /** Where to go after signing in: a dashboard path only, never another site (`//evil`, `/\evil`). */
 export function safeNext(next: string | undefined | null): string {
@@ -12,21 +13,15 @@ export function safeNext(next: string | undefined | null): string {
   return next;
 }
 
-/**
- * Passkeys (DESIGN §6) come later: the "Sign in with a passkey" button and its script go here,
- * under the token form. Nothing is rendered until then.
- */
-function PasskeySignIn() {
-  return null;
-}
-
 interface SignInProps {
+  /** The request, for the passkey button (pages/passkey-sign-in.tsx): whether passkeys can work at this address. */
+  c: DashboardContext;
   error?: string | null;
   ended?: boolean;
   next: string;
 }
 
-function SignInForm({ error, ended, next }: SignInProps) {
+function SignInForm({ c, error, ended, next }: SignInProps) {
   return (
     <section class="card narrow sign-in" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Sign in to Keyward</h1>
@@ -63,18 +58,18 @@ function SignInForm({ error, ended, next }: SignInProps) {
           Sign in
         </button>
       </form>
-      <PasskeySignIn />
+      <PasskeySignIn c={c} />
     </section>
   );
 }
 
 /** The sign-in page: what every signed-out dashboard request gets (DESIGN §6, contract). */
-export function renderSignIn(c: DashboardContext, props: Partial<SignInProps> & { status?: ContentfulStatusCode } = {}): Promise<Response> {
+export function renderSignIn(c: DashboardContext, props: Partial<Omit<SignInProps, "c">> & { status?: ContentfulStatusCode } = {}): Promise<Response> {
   const next = props.next ?? (c.req.method === "GET" ? safeNext(c.req.path + (new URL(c.req.url).search || "")) : "/dashboard");
   return renderPage(
     c,
     { title: "Sign in", status: props.status ?? 200 },
-    <SignInForm error={props.error ?? null} ended={props.ended ?? c.get("sessionRefused") ?? false} next={next} />,
+    <SignInForm c={c} error={props.error ?? null} ended={props.ended ?? c.get("sessionRefused") ?? false} next={next} />,
   );
 }
 
