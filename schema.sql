@@ -220,3 +220,21 @@ CREATE TABLE IF NOT EXISTS webauthn_challenges (
 );
 -- What the cleanup deletes: challenges past their expiry.
 CREATE INDEX IF NOT EXISTS webauthn_challenges_by_expiry ON webauthn_challenges (expires_at);
+
+-- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
+-- already holds every migration's effect, so every migration is recorded as applied here and
+-- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004 and 0006 add columns, which
+-- cannot be re-run on a database that has them.
+CREATE TABLE IF NOT EXISTS d1_migrations(
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT UNIQUE,
+  applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+INSERT OR IGNORE INTO d1_migrations (name) VALUES
+  ('0001_initial.sql'),
+  ('0002_outbox.sql'),
+  ('0003_usage.sql'),
+  ('0004_user_status.sql'),
+  ('0005_dashboard_sessions.sql'),
+  ('0006_passkeys.sql');

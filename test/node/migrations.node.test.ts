@@ -92,6 +92,14 @@ describe("D1 migrations", () => {
     expect(plain(describeSchema(db))).toEqual(plain(describeSchema(database(schemaSql))));
   });
 
+  it("schema.sql records every migration as applied, so migrating a database it made runs nothing", () => {
+    const db = database(schemaSql);
+    const recorded = (db.prepare("SELECT name FROM d1_migrations ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    expect(recorded).toEqual(migrationNames);
+    // What `wrangler d1 migrations apply` would still run there: nothing (ALTERs would fail if re-run).
+    expect(migrationNames.filter((name) => !recorded.includes(name))).toEqual([]);
+  });
+
   it("schema.sql can be re-applied on its own result (fresh-state setup stays idempotent)", () => {
     const db = database(schemaSql, schemaSql);
     expect(plain(describeSchema(db))).toEqual(plain(describeSchema(database(schemaSql))));
