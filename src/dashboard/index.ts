@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { App } from "../hono";
 import { StorageError } from "../lib/instrument";
+import { admitChange } from "./admission";
 import { sameOriginOnly } from "./csrf";
 import { internalApi } from "./internal-api";
 import { renderError, securityHeaders } from "./layout";
@@ -38,11 +39,14 @@ function sessions(app: ApiApp): MiddlewareHandler<DashboardEnv> {
       clearSessionCookie(c);
       c.set("sessionRefused", true);
     }
-    if (!signedIn) return renderSignIn(c, { status: c.req.method === "GET" || c.req.method === "HEAD" ? 200 : 401 });
-    c.set("signedIn", signedIn);
+    const reading = c.req.method === "GET" || c.req.method === "HEAD";
+    // A token's change spends from its rate limit and credits like the same API request would.
+    const admitted = signedIn?.kind === "key" && !reading ? await admitChange(c, signedIn) : signedIn;
+    if (!admitted) return renderSignIn(c, { status: reading ? 200 : 401 });
+    c.set("signedIn", admitted);
     // For the request log's `actor`; the dashboard's own pages read `signedIn`.
-    c.set("principal", signedIn.principal);
-    c.set("api", internalApi(app, c, signedIn.principal));
+    c.set("principal", admitted.principal);
+    c.set("api", internalApi(app, c, admitted.principal));
     return next();
   };
 }

@@ -149,7 +149,9 @@ export async function tokenStanding(c: DashboardContext, keyId: string | null, b
   if (checkAllowlists(allowlistsOf(record), facts) !== null) return null;
   const keyScopes = effectiveScopes(record.key.scopes, user.permissions);
   // The signed-in user is the audit actor (DESIGN §6); the authority stays the token's.
-  const principal = { ...keyPrincipal({ auth: record, keyScopes, scopes: keyScopes, credits: null }), actor: user.id };
+  // Its balance as D1 has it (a flush behind at most): only whether it is limited matters to the
+  // authority rules, and a change's admission (admission.ts) replaces it with the live one.
+  const principal = { ...keyPrincipal({ auth: record, keyScopes, scopes: keyScopes, credits: record.key.credits_remaining }), actor: user.id };
   return { record, user, principal };
 }
 

@@ -67,7 +67,7 @@ export interface Portal {
 /** A page that cannot be shown, rendered by the dashboard's error handler with a message a person understands. */
 export class PageError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 402 | 403 | 404 | 409 | 429 | 500 | 503,
     readonly title: string,
     readonly detail: string,
     readonly headers: Record<string, string> = {},

@@ -311,3 +311,14 @@ describe("user access", () => {
     expect(isSignInPage((await page("/dashboard/keys", { cookie: await signIn(pat) })).html)).toBe(false);
   });
 });
+
+describe("user access across partners", () => {
+  it("the operator changing a user under another partner's portal path gets the 404 page, and the user is untouched", async () => {
+    const a = await partnerUser();
+    const b = await partnerUser();
+    const operator = await signIn(ADMIN);
+    const res = await page(`/dashboard/partners/${a.partner.id}/users/${b.user.id}/status`, { cookie: operator, form: { status: "deactivated" } });
+    expect(res.status).toBe(404);
+    expect((await call(`/v1/users/${b.user.id}`)).body.status).toBe("active");
+  });
+});

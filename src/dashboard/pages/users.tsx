@@ -234,6 +234,8 @@ export function registerUsers(router: DashboardRouter): void {
     const view = await portalOf(c);
     if (!view) return toPartnerList(c);
     const userId = encodeURIComponent(c.req.param("user_id") ?? "");
+    // The user must be this portal's partner's, also for the operator (who could reach any).
+    if (expectOk(await view.api.get<UserView>(`/v1/users/${userId}`)).partner_id !== view.portal.partnerId) throw pageNotFound();
     const status = (await formOf(c)).one("status");
     expectOk(await view.api.patch(`/v1/users/${userId}`, { status }));
     return c.redirect(`${view.portal.base}/users/${userId}?done=status`, 303);
