@@ -30,7 +30,8 @@ export function applyMigrations(persistTo) {
   });
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   if (result.status !== 0) throw new Error(`applying the D1 migrations failed:\n${output}${result.error ?? ""}`);
-  return [...output.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+  // wrangler redraws its progress table as each migration finishes: each name once, in order.
+  return [...new Set([...output.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]))];
 }
 
 /** The former name of applyMigrations, kept for existing callers: schema.sql itself is no longer executed. */
