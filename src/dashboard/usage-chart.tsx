@@ -1,6 +1,6 @@
 /**
  * Usage charts (DESIGN §7 data on the §6 pages): server-rendered SVG, no script, no library. Pure:
- * props in, markup out. Colours come from CSS classes only (USAGE_CHART_CSS, served from the
+ * props in, markup out. Colours come from CSS classes only (their rules are in public/dashboard/static/app.css, served from the
  * dashboard's own stylesheet), so the CSP's `style-src 'self'` holds: no `style` attribute, no
  * `<style>` element, no colour in the markup.
  */
@@ -185,43 +185,3 @@ export function Sparkline({ data, period = "24-hour" }: { data: readonly UsageBu
     </svg>
   );
 }
-
-/**
- * The CSS the charts need, for the dashboard's stylesheet (public/dashboard/static/app.css).
- * Colour-blind-safe and at least 3:1 against white (WCAG 1.4.11): blue #0072b2 (5.2:1), orange
- * #c75300 (4.5:1), purple #a855f7 (4.0:1), grey #5f6672 (5.8:1); under simulated protanopia,
- * deuteranopia and tritanopia every pair stays at least ΔE 24 apart. Chart text is set in SVG units,
- * so it is sized by the chart's own width (container queries) to read at about 11–15 px from a
- * 320 px phone to a desktop; label spacing assumes the largest size (MAX_FONT, chart-scale.ts).
- */
-export const USAGE_CHART_CSS = `/* Usage charts (src/dashboard/usage-chart.tsx) */
-.kw-chart { margin: 0 0 1rem; container-type: inline-size; }
-.kw-chart-caption { font-weight: 600; margin-bottom: 0.5rem; }
-.kw-chart-sub { font-weight: 400; color: #5b6474; font-size: 0.85rem; }
-.kw-chart-svg { display: block; width: 100%; height: auto; max-height: 22rem; }
-.kw-chart-svg text { font-size: 24px; fill: #5b6474; font-variant-numeric: tabular-nums; }
-@container (min-width: 361px) { .kw-chart-svg text { font-size: 20px; } }
-@container (min-width: 481px) { .kw-chart-svg text { font-size: 15px; } }
-@container (min-width: 641px) { .kw-chart-svg text { font-size: 12px; } }
-@container (min-width: 801px) { .kw-chart-svg text { font-size: 9px; } }
-.kw-chart-svg .kw-chart-empty { fill: #1b2230; font-style: italic; }
-.kw-chart-grid line { stroke: #dde1e8; stroke-width: 1px; vector-effect: non-scaling-stroke; }
-.kw-chart-grid .kw-chart-baseline { stroke: #5b6474; }
-.kw-chart-wide .kw-chart-seg { stroke: #ffffff; stroke-width: 1px; vector-effect: non-scaling-stroke; }
-.kw-chart-seg:hover { opacity: 0.75; }
-.kw-chart-admitted { fill: #0072b2; background-color: #0072b2; }
-.kw-chart-rate_limited { fill: #c75300; background-color: #c75300; }
-.kw-chart-credits_exhausted { fill: #a855f7; background-color: #a855f7; }
-.kw-chart-refused { fill: #5f6672; background-color: #5f6672; }
-.kw-chart-legend { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 17rem), 1fr)); gap: 0.25rem 1.25rem; list-style: none; margin: 0.5rem 0; padding: 0; font-size: 0.9rem; }
-.kw-chart-swatch { display: inline-block; width: 0.9rem; height: 0.9rem; margin-right: 0.4rem; border-radius: 2px; vertical-align: -0.1rem; forced-color-adjust: none; }
-.kw-chart-total { font-weight: 600; font-variant-numeric: tabular-nums; }
-.kw-chart-hint { color: #5b6474; font-size: 0.85rem; }
-.kw-chart-numbers summary { cursor: pointer; color: #1d4ed8; padding: 0.25rem 0; }
-.kw-chart-table caption { text-align: left; font-weight: 600; padding: 0.5rem 0; }
-.kw-chart-table td, .kw-chart-table thead th + th { text-align: right; font-variant-numeric: tabular-nums; }
-.kw-chart-table tbody th, .kw-chart-table tfoot th { font-size: inherit; text-transform: none; letter-spacing: normal; color: inherit; font-weight: 400; }
-.kw-chart-table tfoot th, .kw-chart-table tfoot td { font-weight: 600; }
-.kw-spark { display: inline-block; vertical-align: middle; overflow: visible; }
-.kw-spark-line { fill: none; stroke: #0072b2; stroke-width: 1.5px; stroke-linejoin: round; vector-effect: non-scaling-stroke; }
-`;

@@ -1,8 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { niceTicks, type UsageBucket } from "../../src/dashboard/chart-scale";
-import { EMPTY_TEXT, Sparkline, USAGE_CHART_CSS, UsageChart } from "../../src/dashboard/usage-chart";
+import { env } from "cloudflare:workers";
+import { EMPTY_TEXT, Sparkline, UsageChart } from "../../src/dashboard/usage-chart";
 import { BUCKET_MS, OUTCOMES, type Granularity } from "../../src/usage/buckets";
+
+/** The dashboard's stylesheet as browsers get it: the chart rules live there only. */
+const USAGE_CHART_CSS = await (await env.ASSETS.fetch("http://keyward.test/dashboard/static/app.css")).text();
 
 // The usage charts as a person meets them: what the SVG draws (parsed by workerd's own HTML
 // parser, HTMLRewriter), what a screen reader announces, and the numbers behind it.
@@ -263,7 +267,7 @@ describe("UsageChart", () => {
     expect(busy).not.toContain(EMPTY_TEXT);
   });
 
-  it("keeps to the CSP: no style attribute, no <style>, no colour in the markup; every colour class has its rule in USAGE_CHART_CSS", async () => {
+  it("keeps to the CSP: no style attribute, no <style>, no colour in the markup; every colour class has its rule in the dashboard's stylesheet", async () => {
     const outputs = [
       await render(UsageChart({ title: "Last 24 hours", granularity: "hour", data: fixed, id: "d" })),
       await render(UsageChart({ title: "Nothing", granularity: "minute", data: series("minute", 29_000_000, Array.from({ length: 60 }, () => ({ admitted: 0, rate_limited: 0, credits_exhausted: 0, refused: 0 }))), id: "e" })),
