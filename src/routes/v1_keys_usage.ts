@@ -1,12 +1,9 @@
 import { authenticatedRoute, type App } from "../hono";
-import { storedKeyUsage } from "../db/usage";
-import { guardOf } from "../limiter/client";
 import { now } from "../lib/clock";
 import { json } from "../schemas/common";
 import { KeyParams } from "../schemas/params";
 import { KeyUsageSchema, rangeOf, UsageQuery } from "../schemas/usage";
-import { rollUp, series, type Counts } from "../usage/buckets";
-import { giveBack, takeTally } from "../usage/isolate-tally";
+import { keyUsage } from "../usage/read";
 import { visibleKey } from "./access";
 
 const route = authenticatedRoute({
@@ -26,18 +23,5 @@ export const registerKeysUsage = (app: App) =>
   app.openapi(route, async (c) => {
     const { key } = await visibleKey(c, c.req.valid("param").key_id);
     const range = rangeOf(c.req.valid("query"), now());
-    // The guard first, then D1: a flush committing in between is then seen by D1 and skipped here.
-    // What this isolate decided alone for the key goes first, so the answer includes it.
-    const mine = takeTally(key.id);
-    const live = await guardOf(c.env, key.id)
-      .liveUsage(mine)
-      .catch((err: unknown) => {
-        if (mine) giveBack(key.id, mine);
-        throw err;
-      });
-    const stored = await storedKeyUsage(c.env.DB, key.id, range);
-    const unflushed: Map<number, Counts>[] = live
-      .filter((segment) => segment.seq > stored.seq)
-      .map((segment) => rollUp(segment.minutes as [number, Counts][], range.granularity));
-    return c.json({ key_id: key.id, granularity: range.granularity, data: series(range, stored.counts, ...unflushed) }, 200);
+    return c.json({ key_id: key.id, granularity: range.granularity, data: await keyUsage(c.env, key.id, range) }, 200);
   });

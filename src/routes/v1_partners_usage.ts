@@ -1,10 +1,9 @@
 import { authenticatedRoute, type App } from "../hono";
-import { storedPartnerUsage } from "../db/usage";
 import { now } from "../lib/clock";
 import { json } from "../schemas/common";
 import { PartnerParams } from "../schemas/params";
 import { PartnerUsageSchema, rangeOf, UsageQuery } from "../schemas/usage";
-import { series } from "../usage/buckets";
+import { partnerUsage } from "../usage/read";
 import { visiblePartner } from "./access";
 
 const route = authenticatedRoute({
@@ -24,6 +23,5 @@ export const registerPartnersUsage = (app: App) =>
   app.openapi(route, async (c) => {
     const partner = await visiblePartner(c, c.req.valid("param").partner_id);
     const range = rangeOf(c.req.valid("query"), now());
-    const counts = await storedPartnerUsage(c.env.DB, partner.id, range);
-    return c.json({ partner_id: partner.id, granularity: range.granularity, data: series(range, counts) }, 200);
+    return c.json({ partner_id: partner.id, granularity: range.granularity, data: await partnerUsage(c.env, partner.id, range) }, 200);
   });
