@@ -149,12 +149,16 @@ CREATE TABLE IF NOT EXISTS events (
   payload     TEXT    NOT NULL DEFAULT '{}',
   attempts      INTEGER NOT NULL DEFAULT 0,
   claimed_until TEXT,
-  reacted_at    TEXT
+  reacted_at    TEXT,
+  dispatched_at TEXT,
+  body          TEXT
 );
 -- The sweep's query: only unreacted rows are indexed, so the index stays as small as the backlog.
 CREATE INDEX IF NOT EXISTS events_unreacted ON events (occurred_at) WHERE reacted_at IS NULL;
 -- A subject's events in order: what is still pending for a key, which later event set its balance.
 CREATE INDEX IF NOT EXISTS events_by_subject ON events (subject_id, seq);
+-- Events not yet on the queue for their webhooks (0007_webhooks.sql): the sweep sends them.
+CREATE INDEX IF NOT EXISTS events_undispatched ON events (occurred_at) WHERE dispatched_at IS NULL;
 
 -- Usage counts per key (DESIGN §7): written by each key's Durable Object with its usage flush.
 -- One row per key, granularity and bucket start; each minute is stored as itself and rolled up
@@ -221,10 +225,61 @@ CREATE TABLE IF NOT EXISTS webauthn_challenges (
 -- What the cleanup deletes: challenges past their expiry.
 CREATE INDEX IF NOT EXISTS webauthn_challenges_by_expiry ON webauthn_challenges (expires_at);
 
+-- Endpoints: a partner's (its events) or the operator's (`partner_id` NULL: every partner's).
+-- `secret` and `previous_secret` are sealed (AES-GCM under a key derived from KEY_PEPPER, see
+-- src/events/webhooks/sealed.ts), never stored or logged in the clear; the previous secret signs
+-- too until `previous_secret_expires_at` (24 h after a rotation). `failing_since` is the first
+-- failed attempt since the last success: past WEBHOOK_DISABLE_AFTER_DAYS the endpoint is disabled.
+CREATE TABLE IF NOT EXISTS webhooks (
+  seq                        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                         TEXT    NOT NULL UNIQUE,
+  partner_id                 TEXT,
+  url                        TEXT    NOT NULL,
+  events                     TEXT    NOT NULL DEFAULT '[]',
+  description                TEXT,
+  status                     TEXT    NOT NULL DEFAULT 'enabled' CHECK (status IN ('enabled', 'disabled')),
+  secret                     TEXT    NOT NULL,
+  previous_secret            TEXT,
+  previous_secret_expires_at TEXT,
+  failing_since              TEXT,
+  disabled_reason            TEXT,
+  created_at                 TEXT    NOT NULL,
+  updated_at                 TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_partner ON webhooks (partner_id, seq);
+
+-- One row per attempt to deliver one event to one endpoint: the delivery log. A row is written
+-- `queued` before its queue message is sent; the consumer claims it (`sending`, until
+-- `claimed_until`), POSTs, and records the answer (`delivered` or `failed`, with `next_retry_at`
+-- when another attempt is queued). Only a short excerpt of the response body is kept.
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  id               TEXT    NOT NULL UNIQUE,
+  webhook_id       TEXT    NOT NULL,
+  event_id         TEXT    NOT NULL,
+  type             TEXT    NOT NULL,
+  attempt          INTEGER NOT NULL,
+  state            TEXT    NOT NULL CHECK (state IN ('queued', 'sending', 'delivered', 'failed')),
+  scheduled_at     TEXT    NOT NULL,
+  claimed_until    TEXT,
+  at               TEXT,
+  status_code      INTEGER,
+  ok               INTEGER NOT NULL DEFAULT 0,
+  error            TEXT,
+  response_excerpt TEXT,
+  next_retry_at    TEXT,
+  UNIQUE (webhook_id, event_id, attempt)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
+-- The sweep's query: attempts whose queue message may have been lost.
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (scheduled_at) WHERE state IN ('queued', 'sending');
+-- What the retention prune deletes.
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (scheduled_at);
+
 -- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
 -- already holds every migration's effect, so every migration is recorded as applied here and
 -- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
--- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004 and 0006 add columns, which
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006 and 0007 add columns, which
 -- cannot be re-run on a database that has them.
 CREATE TABLE IF NOT EXISTS d1_migrations(
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -237,4 +292,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0003_usage.sql'),
   ('0004_user_status.sql'),
   ('0005_dashboard_sessions.sql'),
-  ('0006_passkeys.sql');
+  ('0006_passkeys.sql'),
+  ('0007_webhooks.sql');

@@ -1,11 +1,12 @@
 import type { AuditContext } from "./audit";
 import { newAuditEventId } from "../lib/ids";
 import { insertInto, rowMapper } from "./statements";
-import { auditEvents, events, type AuditAction, type EventPayload, type RowOf } from "./tables";
+import { auditEvents, events, type EventPayload, type RowOf } from "./tables";
+import type { AuditAction, EventType, NoticeType } from "./event-types";
 
 /** An outbox row: one per committed mutation (schema.sql, table `events`). */
 export type OutboxEvent = RowOf<typeof events>;
-export type EventType = AuditAction;
+export type { EventType };
 
 /** Maps an `events` row: `payload` parsed. */
 export const toEvent = rowMapper(events);
@@ -45,7 +46,7 @@ export const rowIfChanged =
 
 /** The event a mutation records: its type, its partner and what it is about. */
 export interface EventOf {
-  type: EventType;
+  type: AuditAction;
   partnerId: string;
   subjectId: string;
   payload?: EventPayload;
@@ -144,4 +145,44 @@ export async function pruneReacted(db: D1Database, before: string, limit: number
     .bind(before, limit)
     .run();
   return result.meta.changes;
+}
+
+/** A notice to write: an event no caller's change made (src/db/event-types.ts NOTICE_TYPES). */
+export interface Notice {
+  type: NoticeType;
+  partnerId: string;
+  subjectId: string;
+  at: string;
+  payload?: EventPayload;
+}
+
+/**
+ * A notice's outbox row, for a batch of the writer's own (the cron's expiry pass, the guard's
+ * flush). It has no reactions, so it is written reacted; its webhooks still go out: the writer
+ * dispatches it (src/events/dispatch.ts) or the sweep does. `ifChanged` chains it to the statement
+ * before it, like a mutation's rows, so a notice is written only with the change that earned it.
+ */
+export function noticeStatement(db: D1Database, notice: Notice, options: { ifChanged?: boolean } = {}): { id: string; statement: D1PreparedStatement } {
+  const id = newAuditEventId();
+  const statement = insertInto(
+    db,
+    events,
+    {
+      id,
+      type: notice.type,
+      partner_id: notice.partnerId,
+      subject_id: notice.subjectId,
+      occurred_at: notice.at,
+      payload: notice.payload ?? {},
+      reacted_at: notice.at,
+    },
+    { ifChanged: options.ifChanged },
+  );
+  return { id, statement };
+}
+
+/** Records that events went onto the queue for their webhooks; only the sweep reads the rest. */
+export async function markDispatched(db: D1Database, ids: readonly string[], at: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.batch(ids.map((id) => db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(id, at)));
 }

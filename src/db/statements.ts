@@ -17,7 +17,10 @@ export function rowMapper<T extends Table>(table: T): (row: Record<string, unkno
   const parsed = Object.entries(table.columns as Columns).filter(([, c]) => c.kind === "list" || c.kind === "json");
   return (row) => {
     const out: Record<string, unknown> = { ...row };
-    for (const [name, c] of parsed) out[name] = c.kind === "list" ? parseList(row[name]) : parseObject(row[name]);
+    for (const [name, c] of parsed) {
+      if (c.nullable && row[name] === null) continue;
+      out[name] = c.kind === "list" ? parseList(row[name]) : parseObject(row[name]);
+    }
     return out as RowOf<T>;
   };
 }

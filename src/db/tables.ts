@@ -1,5 +1,8 @@
 import { KEY_TYPES } from "../keys/format";
 import { GRANULARITIES } from "../usage/buckets";
+import { AUDIT_ACTIONS, type EventPayload, type EventType } from "./event-types";
+
+export { AUDIT_ACTIONS, type AuditAction, type EventPayload } from "./event-types";
 
 /**
  * One declaration per D1 table: every column with how it is stored. The row types, the row
@@ -47,29 +50,6 @@ export const USER_KINDS = ["user", "bot"] as const;
 /** A user's `status` (schema.sql CHECK); a deactivated user's keys and tokens are refused. */
 export const USER_STATUSES = ["active", "deactivated"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
-
-/** Every mutation's name: the audit event's `action` and the outbox event's `type`. */
-export const AUDIT_ACTIONS = [
-  "partner.created",
-  "partner.updated",
-  "user.created",
-  "user.updated",
-  "key.created",
-  "key.updated",
-  "key.rotated",
-  "key.revoked",
-  "passkey.registered",
-  "passkey.revoked",
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-/** What an outbox row carries for its after-commit reactions (src/events/reactions.ts). */
-export interface EventPayload {
-  /** allowed_origins before the change, so the CORS registry re-derives those too. */
-  previous_origins?: string[];
-  /** The balance the operator set (null = unlimited); absent when the change did not set one. */
-  credits?: number | null;
-}
 
 /** `partners`: the operator's partners (schema.sql). */
 export const partners = table("partners", {
@@ -157,7 +137,7 @@ export const auditEvents = table("audit_events", {
 export const events = table("events", {
   seq: int(),
   id: text(),
-  type: text(AUDIT_ACTIONS),
+  type: text<EventType>(),
   partner_id: text(),
   subject_id: text(),
   occurred_at: text(),
@@ -165,6 +145,10 @@ export const events = table("events", {
   attempts: int(),
   claimed_until: nullable(text()),
   reacted_at: nullable(text()),
+  /** When the event went onto the queue for its webhooks (0007_webhooks.sql); null until then. */
+  dispatched_at: nullable(text()),
+  /** The webhook body's `data`, frozen by the first dispatch so every endpoint and retry gets the same. */
+  body: nullable(json<Record<string, unknown>>()),
 });
 
 /** `usage_buckets`: a key's usage counts per bucket (src/usage/, DESIGN §7); keyed by (key_id, granularity, start), no seq. */
@@ -234,5 +218,49 @@ export const webauthnChallenges = table("webauthn_challenges", {
   used_at: nullable(text()),
 });
 
+/** A webhook endpoint's `status` (schema.sql CHECK). */
+export const WEBHOOK_STATUSES = ["enabled", "disabled"] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+/** `webhooks`: a partner's endpoints, or the operator's (`partner_id` null); secrets sealed (src/events/webhooks/sealed.ts). */
+export const webhooks = table("webhooks", {
+  seq: int(),
+  id: text(),
+  partner_id: nullable(text()),
+  url: text(),
+  events: list(),
+  description: nullable(text()),
+  status: text(WEBHOOK_STATUSES),
+  secret: text(),
+  previous_secret: nullable(text()),
+  previous_secret_expires_at: nullable(text()),
+  failing_since: nullable(text()),
+  disabled_reason: nullable(text()),
+  created_at: text(),
+  updated_at: text(),
+});
+
+/** A delivery attempt's `state` (schema.sql CHECK). */
+export const DELIVERY_STATES = ["queued", "sending", "delivered", "failed"] as const;
+
+/** `webhook_deliveries`: one row per attempt to deliver an event to an endpoint (src/events/webhooks/). */
+export const webhookDeliveries = table("webhook_deliveries", {
+  seq: int(),
+  id: text(),
+  webhook_id: text(),
+  event_id: text(),
+  type: text(),
+  attempt: int(),
+  state: text(DELIVERY_STATES),
+  scheduled_at: text(),
+  claimed_until: nullable(text()),
+  at: nullable(text()),
+  status_code: nullable(int()),
+  ok: int(),
+  error: nullable(text()),
+  response_excerpt: nullable(text()),
+  next_retry_at: nullable(text()),
+});
+
 /** Every table, for checks that walk them all (test/db/tables.test.ts). */
-export const TABLES = [partners, users, apiKeys, auditEvents, events, usageBuckets, dashboardSessions, passkeys, webauthnChallenges] as const;
+export const TABLES = [partners, users, apiKeys, auditEvents, events, usageBuckets, dashboardSessions, passkeys, webauthnChallenges, webhooks, webhookDeliveries] as const;

@@ -1,5 +1,7 @@
 import type { Bindings } from "../env";
 import { react } from "./react";
+import { fanOut } from "./webhooks/fan-out";
+import { deliver } from "./webhooks/deliver";
 
 /**
  * The retry path of after-commit reactions (DESIGN §8): a request whose reactions failed sends its
@@ -8,11 +10,13 @@ import { react } from "./react";
  * the message goes to `keyward-events-dlq`. The outbox row, not the message, is the record: the
  * cron sweep (./sweep.ts) still finds any row a lost send or a dead letter left unreacted.
  */
-export interface EventMessage {
-  /** What the message asks for; the queue will carry other kinds (webhook deliveries, DESIGN §8). */
-  kind: "reactions";
-  event_id: string;
-}
+export type EventMessage =
+  /** Re-run an event's after-commit reactions. */
+  | { kind: "reactions"; event_id: string }
+  /** Fan an event out to the webhook endpoints subscribed to it (./dispatch.ts). */
+  | { kind: "dispatch"; event_id: string }
+  /** Make one delivery attempt (a `webhook_deliveries` row). */
+  | { kind: "deliver"; delivery_id: string };
 
 /** Long enough for a brief outage to pass, short enough that the change is everywhere in seconds. */
 export const FIRST_RETRY_SECONDS = 5;
@@ -29,20 +33,39 @@ export async function retryLater(env: Bindings, eventId: string): Promise<void> 
 /** Delay before the `attempts`-th redelivery: doubling from FIRST_RETRY_SECONDS, at most 5 minutes. */
 export const retryDelaySeconds = (attempts: number) => Math.min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));
 
-/** The queue consumer: each message's event reacted (ack) or retried later. */
+/**
+ * The queue consumer: each message's work done (ack) or retried later. Messages run side by side:
+ * a delivery may wait up to its 10 s timeout, and one slow endpoint must not hold the others.
+ */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  for (const message of batch.messages) {
-    const eventId = eventIdOf(message.body);
-    // A body that names no event has nothing to retry.
-    const done = eventId === null || (await react(env, eventId).catch(() => false));
-    if (done) message.ack();
-    else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const body = messageOf(message.body);
+      // A body that names nothing has nothing to retry.
+      const done = body === null || (await handle(env, body).catch(() => false));
+      if (done) message.ack();
+      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }),
+  );
+}
+
+function handle(env: Bindings, message: EventMessage): Promise<boolean> {
+  switch (message.kind) {
+    case "reactions":
+      return react(env, message.event_id);
+    case "dispatch":
+      return fanOut(env, message.event_id);
+    case "deliver":
+      return deliver(env, message.delivery_id);
   }
 }
 
-function eventIdOf(body: unknown): string | null {
+function messageOf(body: unknown): EventMessage | null {
   if (typeof body !== "object" || body === null) return null;
-  const { kind, event_id: id } = body as Partial<EventMessage>;
-  // Messages queued before `kind` existed carry only the id.
-  return (kind === undefined || kind === "reactions") && typeof id === "string" ? id : null;
+  const { kind, event_id: eventId, delivery_id: deliveryId } = body as { kind?: unknown; event_id?: unknown; delivery_id?: unknown };
+  // Messages queued before `kind` existed carry only the id of an event to react to.
+  if ((kind === undefined || kind === "reactions") && typeof eventId === "string") return { kind: "reactions", event_id: eventId };
+  if (kind === "dispatch" && typeof eventId === "string") return { kind, event_id: eventId };
+  if (kind === "deliver" && typeof deliveryId === "string") return { kind, delivery_id: deliveryId };
+  return null;
 }

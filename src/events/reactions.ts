@@ -136,6 +136,18 @@ export const REACTIONS: Readonly<Record<EventType, readonly Reaction[]>> = {
   // A passkey lives in D1 alone, read on every use: nothing to propagate.
   "passkey.registered": [],
   "passkey.revoked": [],
+  "key.leaked": [propagateKey],
+  "webhook.created": [],
+  "webhook.updated": [],
+  "webhook.deleted": [],
+  "webhook.secret_rotated": [],
+  "webhook.disabled": [],
+  // Notices change nothing to propagate: they exist for their webhooks.
+  "key.expiring": [],
+  "key.expired": [],
+  "credits.low": [],
+  "rate_limit.exceeded": [],
+  "partner.suspended": [],
 };
 
 /**

@@ -100,6 +100,8 @@ describe("insert, then read back through the mapper, is the identity", () => {
       dashboard_sessions: fc.record({ id: uniqueId, token_hash: uniqueId }),
       passkeys: fc.record({ id: uniqueId, credential_id: uniqueId }),
       webauthn_challenges: fc.record({ id: uniqueId }),
+      webhooks: fc.record({ id: uniqueId }),
+      webhook_deliveries: fc.record({ id: uniqueId, webhook_id: uniqueId }),
     };
     for (const table of TABLES) {
       await fc.assert(
