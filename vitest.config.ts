@@ -26,6 +26,9 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                 KEY_PEPPER: "test-pepper",
                 SERVER_TIMING: "on",
+                // Deliveries go to the loopback receiver, and retry within seconds, not minutes.
+                WEBHOOK_ALLOW_LOCAL: "on",
+                WEBHOOK_RETRY_DELAYS: "1,1,1",
                 // Read by test/setup.ts, which seeds fast-check with it.
                 FC_SEED: String(FC_SEED),
                 // The two default tiers plus a tiny one that tests can exhaust quickly.
@@ -43,6 +46,8 @@ export default defineConfig({
           name: "workers",
           sequence: { groupOrder: 0 },
           setupFiles: ["./test/setup.ts"],
+          // A webhook receiver on loopback (test/events/webhooks/receiver.global.ts).
+          globalSetup: ["./test/events/webhooks/receiver.global.ts"],
           // A bound for a busy 2-core CI machine, not a wait: no test sleeps towards it. Cold
           // starts are taken by the warm-up in test/setup.ts, outside every test.
           testTimeout: 15_000,

@@ -29,6 +29,10 @@ export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER"> {
    * usage flush also writes one data point per key and minute. Not declared in wrangler.toml by default.
    */
   USAGE_ANALYTICS?: AnalyticsEngineDataset;
+  /** Seconds before each webhook retry, comma-separated (DESIGN §8; default `5,30,120,600,1800,3600,7200,14400,28800,43200,86400`). */
+  WEBHOOK_RETRY_DELAYS?: string;
+  /** `on` (local development only): webhooks may target http, any port and loopback. */
+  WEBHOOK_ALLOW_LOCAL?: string;
 }
 
 export interface Variables {

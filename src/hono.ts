@@ -12,7 +12,7 @@ export type App = OpenAPIHono<AppEnv>;
 export type Caller = "operator" | "key" | "operator_or_key";
 
 /** Management scopes of Keyward's own API, checked for key callers (the operator holds them all). */
-export type ManagementScope = "keys:read" | "keys:write" | "keys:verify" | "users:read" | "users:write" | "audit:read";
+export type ManagementScope = "keys:read" | "keys:write" | "keys:verify" | "users:read" | "users:write" | "audit:read" | "webhooks:read" | "webhooks:write";
 
 export interface Access {
   caller: Caller;

@@ -18,6 +18,10 @@ describe("app", () => {
         "GET /v1/keys/{key_id}/usage", "GET /v1/partners/{partner_id}/usage",
         "GET /v1/partners/{partner_id}/audit-events", "GET /v1/audit-events", "POST /v1/keys/verify", "POST /oauth2/token",
         "GET /api/public/v1/me/partner", "GET /v2/me/apikey", "GET /v1/api-keys/{id}", "GET /.well-known/oauth-authorization-server",
+        "POST /v1/partners/{partner_id}/webhooks", "GET /v1/partners/{partner_id}/webhooks", "POST /v1/webhooks", "GET /v1/webhooks",
+        "GET /v1/webhooks/{webhook_id}", "PATCH /v1/webhooks/{webhook_id}", "DELETE /v1/webhooks/{webhook_id}",
+        "POST /v1/webhooks/{webhook_id}/rotate-secret", "GET /v1/webhooks/{webhook_id}/deliveries",
+        "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
       ].sort(),
     );
     // Seed routes are tagged per seed system and carry their own schemas.

@@ -1,10 +1,10 @@
 /**
  * Scope math. Pure: no I/O. Scopes are exact strings; management scopes (`keys:*`, `users:*`,
- * `audit:read`) guard Keyward's own API.
+ * `webhooks:*`, `audit:read`) guard Keyward's own API.
  */
 
 /** Scopes a browser-exposed (publishable) key must never hold. */
-export const isManagementScope = (scope: string) => /^(keys|users):/.test(scope) || scope === "audit:read";
+export const isManagementScope = (scope: string) => /^(keys|users|webhooks):/.test(scope) || scope === "audit:read";
 
 /** Key scopes as seen through its user's permissions (Partoo): a key never does more than its user may. */
 export function effectiveScopes(keyScopes: readonly string[], userPermissions: readonly string[] | null): string[] {

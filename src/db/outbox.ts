@@ -25,6 +25,8 @@ export interface Mutation<T> {
   readonly statements: readonly D1PreparedStatement[];
   /** Maps the change's `RETURNING *` row, absent when the change changed nothing. */
   readonly read: (row: Row | undefined) => T;
+  /** Ids of notices written alongside (`noticeStatement`), dispatched with the event after the commit. */
+  readonly notices?: readonly string[];
 }
 
 /** Where the outbox row's `RETURNING` is among a mutation's statements: after the change and the audit row. */
@@ -123,9 +125,20 @@ export async function unreactedEventsOf(db: D1Database, subjectId: string): Prom
   return results.map(toEvent);
 }
 
-/** Records that the event's reactions all succeeded; a row already marked stays as it was. */
-export const markReacted = (db: D1Database, id: string, at: string) =>
-  db.prepare("UPDATE events SET reacted_at = ?2 WHERE id = ?1 AND reacted_at IS NULL").bind(id, at).run();
+/**
+ * Records that the event's reactions all succeeded (a row already marked stays as it was) and, in
+ * the same write, that it went onto the queue for its webhooks (`dispatched`) and the webhook
+ * body's data as of the commit (`body`, kept if one is already frozen).
+ */
+export const markReacted = (db: D1Database, id: string, at: string, also: { dispatched?: boolean; body?: Record<string, unknown> } = {}) =>
+  db
+    .prepare(
+      `UPDATE events SET reacted_at = coalesce(reacted_at, ?2), body = coalesce(body, ?4),
+         dispatched_at = CASE WHEN ?3 THEN coalesce(dispatched_at, ?2) ELSE dispatched_at END
+       WHERE id = ?1 AND (reacted_at IS NULL OR (?3 AND dispatched_at IS NULL))`,
+    )
+    .bind(id, at, also.dispatched ? 1 : 0, also.body ? JSON.stringify(also.body) : null)
+    .run();
 
 /** Frees a claimed event whose run failed, so the queue's next delivery may claim it at once. */
 export const releaseClaim = (db: D1Database, id: string) => db.prepare("UPDATE events SET claimed_until = NULL WHERE id = ?1").bind(id).run();
@@ -185,4 +198,27 @@ export function noticeStatement(db: D1Database, notice: Notice, options: { ifCha
 export async function markDispatched(db: D1Database, ids: readonly string[], at: string): Promise<void> {
   if (ids.length === 0) return;
   await db.batch(ids.map((id) => db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(id, at)));
+}
+
+export async function getEvent(db: D1Database, id: string): Promise<OutboxEvent | null> {
+  const row = await db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first();
+  return row ? toEvent(row) : null;
+}
+
+/** Stores the webhook body's `data` unless a racing dispatch did first; returns the one that stands. */
+export async function freezeBody(db: D1Database, id: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const row = await db
+    .prepare("UPDATE events SET body = coalesce(body, ?2) WHERE id = ?1 RETURNING body")
+    .bind(id, JSON.stringify(body))
+    .first<{ body: string }>();
+  return row ? (JSON.parse(row.body) as Record<string, unknown>) : body;
+}
+
+/** Ids of events older than `before` that never went onto the queue for their webhooks, oldest first. */
+export async function undispatchedEventIds(db: D1Database, before: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM events WHERE dispatched_at IS NULL AND occurred_at <= ?1 ORDER BY occurred_at LIMIT ?2")
+    .bind(before, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
 }

@@ -1,5 +1,5 @@
 import type { AuditContext } from "./audit";
-import { changedRow, mutation, type Mutation } from "./outbox";
+import { changedRow, mutation, noticeStatement, type Mutation } from "./outbox";
 import { insertInto, rowMapper, updateById } from "./statements";
 import { partners, type RowOf } from "./tables";
 
@@ -44,14 +44,20 @@ export const partnerWrites = {
     });
   },
 
-  update(db: D1Database, ctx: AuditContext, partner: Pick<Partner, "id" | "allowed_origins">, patch: PartnerPatch): Mutation<Partner> {
+  /** A change that suspends an active partner also writes the `partner.suspended` notice, in the same transaction. */
+  update(db: D1Database, ctx: AuditContext, partner: Pick<Partner, "id" | "allowed_origins" | "status">, patch: PartnerPatch): Mutation<Partner> {
     const change = updateById(db, partners, partner.id, { ...patch, updated_at: ctx.at }, { returning: true });
+    const suspends = patch.status === "suspended" && partner.status !== "suspended";
+    const notice = suspends ? noticeStatement(db, { type: "partner.suspended", partnerId: partner.id, subjectId: partner.id, at: ctx.at }, { ifChanged: true }) : null;
     // Unguarded: the partner was just read and partners are never deleted.
-    return mutation(db, ctx, change, changedRow(toPartner), {
-      type: "partner.updated",
-      partnerId: partner.id,
-      subjectId: partner.id,
-      payload: { previous_origins: partner.allowed_origins },
-    });
+    const write = mutation(
+      db,
+      ctx,
+      change,
+      changedRow(toPartner),
+      { type: "partner.updated", partnerId: partner.id, subjectId: partner.id, payload: { previous_origins: partner.allowed_origins } },
+      notice ? [notice.statement] : [],
+    );
+    return notice ? { ...write, notices: [notice.id] } : write;
   },
 };

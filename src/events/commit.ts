@@ -3,7 +3,9 @@ import { OUTBOX_STATEMENT, toEvent, unreactedEventsOf, type EventType, type Muta
 import type { Bindings } from "../env";
 import { StorageError } from "../lib/instrument";
 import { ApiError } from "../lib/problem";
-import { retryLater } from "./queue";
+import { retryLater } from "./messages";
+import { dispatchEvents } from "./dispatch";
+import { snapshotData } from "./webhooks/body";
 import { attemptReactions } from "./react";
 
 export interface CommitOptions {
@@ -43,7 +45,12 @@ export async function commitMutation<T>(env: Bindings, mutation: Mutation<T>, op
   const changed = mutation.read(results[0]?.results[0] as Record<string, unknown> | undefined);
   // Written exactly when the change changed a row (the same `changes() > 0` chain).
   const written = results[OUTBOX_STATEMENT]?.results[0] as Record<string, unknown> | undefined;
-  if (written) await reactAfterCommit(env, toEvent(written));
+  if (written) {
+    const event = toEvent(written);
+    await reactAfterCommit(env, event, await snapshotData(env, event, changed));
+    // Notices have no reactions: straight onto the queue (the sweep sends them if this fails).
+    await dispatchEvents(env, mutation.notices ?? []);
+  }
   return changed;
 }
 
@@ -56,8 +63,8 @@ export async function completePending(env: Bindings, subjectId: string): Promise
   for (const event of await unreactedEventsOf(env.DB, subjectId)) await reactAfterCommit(env, event);
 }
 
-async function reactAfterCommit(env: Bindings, event: OutboxEvent): Promise<void> {
-  const failed = await attemptReactions(env, event);
+async function reactAfterCommit(env: Bindings, event: OutboxEvent, body?: Record<string, unknown>): Promise<void> {
+  const failed = await attemptReactions(env, event, { body });
   if (!failed) return;
   await retryLater(env, event.id);
   // Anything but a storage failure is a bug: the caller hears 500 (the retries log it again).

@@ -1,7 +1,7 @@
 import { markDispatched } from "../db/outbox";
 import type { Bindings } from "../env";
 import { nowIso } from "../lib/time";
-import type { EventMessage } from "./queue";
+import type { EventMessage } from "./messages";
 
 /**
  * Puts committed events onto the queue for their webhooks (DESIGN §8): the consumer fans each out
@@ -11,15 +11,20 @@ import type { EventMessage } from "./queue";
  * attempt are idempotent, so a repeated send costs a lookup, never a second POST.
  */
 export async function dispatchEvents(env: Bindings, eventIds: readonly string[]): Promise<void> {
-  if (eventIds.length === 0) return;
+  if (await queueDispatch(env, eventIds)) await markDispatched(env.DB, eventIds, nowIso()).catch(() => undefined);
+}
+
+/** Sends the events' dispatch messages; false (logged) when the queue refused them. The caller records success. */
+export async function queueDispatch(env: Bindings, eventIds: readonly string[]): Promise<boolean> {
+  if (eventIds.length === 0) return false;
   try {
     const messages = eventIds.map((event_id): { body: EventMessage } => ({ body: { kind: "dispatch", event_id } }));
     for (let i = 0; i < messages.length; i += SEND_BATCH) await env.EVENTS.sendBatch(messages.slice(i, i + SEND_BATCH));
+    return true;
   } catch (err) {
     console.error(JSON.stringify({ level: "warn", msg: "events not dispatched", count: eventIds.length, error: err instanceof Error ? err.name : "unknown" }));
-    return;
+    return false;
   }
-  await markDispatched(env.DB, eventIds, nowIso()).catch(() => undefined);
 }
 
 /** Cloudflare Queues takes at most 100 messages per sendBatch. */

@@ -1,34 +1,21 @@
 import type { Bindings } from "../env";
+import { FIRST_RETRY_SECONDS, retryLater, type EventMessage } from "./messages";
 import { react } from "./react";
 import { fanOut } from "./webhooks/fan-out";
 import { deliver } from "./webhooks/deliver";
 
 /**
- * The retry path of after-commit reactions (DESIGN §8): a request whose reactions failed sends its
+ * The `EVENTS` queue's consumer (DESIGN §8): webhook fan-outs and delivery attempts
+ * (./webhooks/), and the retry path of after-commit reactions: a request whose reactions failed sends its
  * event's id to the `EVENTS` queue (`keyward-events`), and this Worker's consumer re-runs them
  * a few seconds later, backing off while they keep failing; after `max_retries` (wrangler.toml)
  * the message goes to `keyward-events-dlq`. The outbox row, not the message, is the record: the
  * cron sweep (./sweep.ts) still finds any row a lost send or a dead letter left unreacted.
  */
-export type EventMessage =
-  /** Re-run an event's after-commit reactions. */
-  | { kind: "reactions"; event_id: string }
-  /** Fan an event out to the webhook endpoints subscribed to it (./dispatch.ts). */
-  | { kind: "dispatch"; event_id: string }
-  /** Make one delivery attempt (a `webhook_deliveries` row). */
-  | { kind: "deliver"; delivery_id: string };
+export type { EventMessage };
+export { FIRST_RETRY_SECONDS, retryLater };
 
-/** Long enough for a brief outage to pass, short enough that the change is everywhere in seconds. */
-export const FIRST_RETRY_SECONDS = 5;
 const MAX_RETRY_SECONDS = 300;
-
-/** Queues a retry of the event's reactions. Best effort: if the send fails, the sweep still finds the row. */
-export async function retryLater(env: Bindings, eventId: string): Promise<void> {
-  const message: EventMessage = { kind: "reactions", event_id: eventId };
-  await env.EVENTS.send(message, { delaySeconds: FIRST_RETRY_SECONDS }).catch((err: unknown) =>
-    console.error(JSON.stringify({ level: "warn", msg: "event not queued", event_id: eventId, error: err instanceof Error ? err.name : "unknown" })),
-  );
-}
 
 /** Delay before the `attempts`-th redelivery: doubling from FIRST_RETRY_SECONDS, at most 5 minutes. */
 export const retryDelaySeconds = (attempts: number) => Math.min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));

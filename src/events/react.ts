@@ -3,13 +3,18 @@ import { now } from "../lib/clock";
 import type { Bindings } from "../env";
 import { nowIso } from "../lib/time";
 import { runReactions } from "./reactions";
+import { queueDispatch } from "./dispatch";
 
 /**
  * Runs the event's reactions, then marks its outbox row as reacted. On failure the row stays
  * unreacted (its attempt counted, best effort) and the failure is returned, not thrown: each caller
  * decides what it means (a 503 for a request, a retry for the queue, the next run for the sweep).
  */
-export async function attemptReactions(env: Bindings, event: OutboxEvent, options: { claimed?: boolean } = {}): Promise<{ failure: unknown } | null> {
+export async function attemptReactions(
+  env: Bindings,
+  event: OutboxEvent,
+  options: { claimed?: boolean; body?: Record<string, unknown> } = {},
+): Promise<{ failure: unknown } | null> {
   try {
     await runReactions(env, event);
   } catch (failure) {
@@ -18,8 +23,12 @@ export async function attemptReactions(env: Bindings, event: OutboxEvent, option
     await (options.claimed ? releaseClaim : countFailedAttempt)(env.DB, event.id).catch(() => undefined);
     return { failure };
   }
-  // Best effort: an unmarked row only makes the sweep re-run reactions that are idempotent.
-  await markReacted(env.DB, event.id, nowIso()).catch((err: unknown) => log("event mark failed", event.id, err));
+  // Then the event goes onto the queue for its webhooks (a failed send leaves it to the sweep). The
+  // fan-out waits for the mark below, which stores the body the committing request snapshotted.
+  const queued = event.dispatched_at === null ? await queueDispatch(env, [event.id]) : false;
+  // Best effort: an unmarked row only makes the sweep re-run reactions that are idempotent (and
+  // dispatch again, which delivers nothing twice).
+  await markReacted(env.DB, event.id, nowIso(), { dispatched: queued, body: options.body }).catch((err: unknown) => log("event mark failed", event.id, err));
   return null;
 }
 

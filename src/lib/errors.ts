@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   key_revoked: { status: 409, when: "A revoked key cannot be changed or rotated." },
   key_expired: { status: 409, when: "A key caller cannot change an expired key." },
   partner_revoked: { status: 409, when: "A revoked partner gets no new keys." },
+  too_many_webhooks: { status: 409, when: "The partner (or the operator) already has the most webhook endpoints allowed (20)." },
+  delivery_pending: { status: 409, when: "A newer attempt of this event to this endpoint is still queued or sending." },
   payload_too_large: { status: 413, when: "The body is over 1 MiB." },
   unsupported_media_type: { status: 415, when: "The body is not `application/json`." },
   rate_limited: { status: 429, when: "The key used its rate limit for the window (see `Retry-After`)." },

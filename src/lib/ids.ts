@@ -4,3 +4,4 @@ import { randomBase62 } from "./encoding";
 export const newPartnerId = () => crypto.randomUUID();
 export const newUserId = () => `usr_${randomBase62(16)}`;
 export const newAuditEventId = () => `evt_${randomBase62(20)}`;
+export const newWebhookId = () => `whk_${randomBase62(20)}`;

@@ -26,6 +26,16 @@ import { registerUsersList } from "./v1_users_list";
 import { registerKeysUsage } from "./v1_keys_usage";
 import { registerPartnersUsage } from "./v1_partners_usage";
 import { registerUsersUpdate } from "./v1_users_update";
+import { registerWebhooksCreate } from "./v1_webhooks_create";
+import { registerOperatorWebhooksCreate } from "./v1_webhooks_create_operator";
+import { registerWebhooksList } from "./v1_webhooks_list";
+import { registerOperatorWebhooksList } from "./v1_webhooks_list_operator";
+import { registerWebhooksGet } from "./v1_webhooks_get";
+import { registerWebhooksUpdate } from "./v1_webhooks_update";
+import { registerWebhooksDelete } from "./v1_webhooks_delete";
+import { registerWebhooksRotateSecret } from "./v1_webhooks_rotate_secret";
+import { registerWebhookDeliveriesList } from "./v1_webhooks_deliveries";
+import { registerWebhookRedeliver } from "./v1_webhooks_redeliver";
 
 export function registerRoutes(app: App): void {
   registerHealthz(app);
@@ -51,6 +61,16 @@ export function registerRoutes(app: App): void {
   registerMePartner(app);
   registerAuditEventsList(app);
   registerAllAuditEventsList(app);
+  registerWebhooksCreate(app);
+  registerOperatorWebhooksCreate(app);
+  registerWebhooksList(app);
+  registerOperatorWebhooksList(app);
+  registerWebhooksGet(app);
+  registerWebhooksUpdate(app);
+  registerWebhooksDelete(app);
+  registerWebhooksRotateSecret(app);
+  registerWebhookDeliveriesList(app);
+  registerWebhookRedeliver(app);
   registerOAuth2Token(app);
   registerWellKnownOAuth(app);
   registerFlexslot(app);

@@ -8,7 +8,7 @@ import { json } from "../schemas/common";
  * free-form names (Partoo's permissions) and are not advertised: RFC 8414 §2 lets a server leave
  * scope values out, and one partner's scope names are no business of an anonymous caller.
  */
-export const KEYWARD_SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"] as const;
+export const KEYWARD_SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"] as const;
 
 export const AuthorizationServerMetadataSchema = z
   .object({

@@ -141,11 +141,11 @@ export const KeyCreateSchema = z
     credits_remaining: mutableKeyFields.credits_remaining.optional(),
   })
   .openapi("ApiKeyCreate", {
-    // Publishable keys live in browsers: no management scopes (keys:*, users:*, audit:read), 400 otherwise.
+    // Publishable keys live in browsers: no management scopes (keys:*, users:*, webhooks:*, audit:read), 400 otherwise.
     allOf: [
       {
         if: { properties: { type: { const: "publishable" } }, required: ["type"] },
-        then: { properties: { scopes: { items: { not: { pattern: "^(keys|users):|^audit:read$" } } } } },
+        then: { properties: { scopes: { items: { not: { pattern: "^(keys|users|webhooks):|^audit:read$" } } } } },
         // JSON Schema 2020-12 if/then (OpenAPI 3.1), which the metadata type, from OpenAPI 3.0, does not know.
       } as never,
     ],
