@@ -3,8 +3,12 @@ import type { Bindings } from "./env";
 import { consumeEvents } from "./events/queue";
 import { sweep } from "./events/sweep";
 import { remindExpiring } from "./events/expiry";
+import { dispatchEvents } from "./events/dispatch";
+import { sendNoticesWith } from "./limiter/guard-notices";
 
 const app = createApp();
+// The key guards' notices (credits.low, rate_limit.exceeded) go to the webhooks' queue.
+sendNoticesWith(dispatchEvents);
 
 /**
  * The Worker: HTTP requests (the Hono app), the `keyward-events` queue (retries of after-commit

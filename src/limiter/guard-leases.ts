@@ -1,3 +1,4 @@
+import { now as clockNow, sleep } from "../lib/clock";
 import type { Lease, LeaseRequest } from "./policy";
 import type { SlidingWindow } from "./sliding-window";
 
@@ -17,4 +18,14 @@ export function leaseFrom(window: SlidingWindow, now: number, asked: LeaseReques
   const granted = window.tryAdmit(now, tokens);
   if (!granted.admitted || granted.bucket === undefined) return undefined;
   return { tokens, expiresAt: Math.min(now + Math.min(asked.ms, MAX_LEASE_MS), keyExpiresAt ?? Infinity), bucket: granted.bucket };
+}
+
+/**
+ * The revocation barrier: a mutation returns only once every lease granted under the old policy
+ * has expired (`until`: the last one's expiry), so any request sent after its response is decided
+ * by the guard, under the new one.
+ */
+export async function leasesExpired(until: number): Promise<void> {
+  const wait = until - clockNow();
+  if (wait > 0) await sleep(wait);
 }

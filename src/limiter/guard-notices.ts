@@ -1,3 +1,4 @@
+import type { Bindings } from "../env";
 import { newAuditEventId } from "../lib/ids";
 import type { PendingNotice, UsageTally } from "../usage/tally";
 
@@ -96,4 +97,21 @@ export class GuardNotices {
     this.tally.notify(notice);
     return notice;
   }
+}
+
+type NoticeSender = (env: Bindings, ids: readonly string[]) => Promise<void>;
+let sender: NoticeSender | undefined;
+
+/**
+ * Sets where the guard sends the notices its flush wrote: the Worker's entry (src/index.ts) sets
+ * `dispatchEvents`, since the limiter may not import events/ (whose reactions import the limiter).
+ * Unset, nothing is lost: the cron sweep sends every event left undispatched.
+ */
+export function sendNoticesWith(send: NoticeSender): void {
+  sender = send;
+}
+
+/** Puts written notices on the queue for their webhooks (best effort, see `sendNoticesWith`). */
+export async function sendNotices(env: Bindings, ids: readonly string[]): Promise<void> {
+  if (sender && ids.length > 0) await sender(env, ids);
 }

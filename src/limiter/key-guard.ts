@@ -2,13 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { resolvedTier, type Tier } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { dispatchEvents } from "../events/dispatch";
-import { now as clockNow, sleep } from "../lib/clock";
+import { now as clockNow } from "../lib/clock";
 import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import type { SlidingWindow } from "./sliding-window";
 import { BUCKET_PREFIX, storedWindow } from "./stored-window";
-import { leaseFrom } from "./guard-leases";
-import { GuardNotices, type StoredNoticeState } from "./guard-notices";
+import { leaseFrom, leasesExpired } from "./guard-leases";
+import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
 import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
@@ -184,15 +183,6 @@ export class KeyGuard extends DurableObject<Bindings> {
   }
 
   /**
-   * The revocation barrier: a mutation returns only once every lease granted under the old policy
-   * has expired, so any request sent after its response is decided here, under the new one.
-   */
-  private async leasesExpired(): Promise<void> {
-    const wait = this.leasesUntil - clockNow();
-    if (wait > 0) await sleep(wait);
-  }
-
-  /**
    * Takes a freshly written policy from a mutation (revoke, rotate, update). Older versions are
    * ignored, so two racing mutations cannot roll the guard back. `credits` replaces the live
    * balance only when the operator set it, and only once per event: its outbox `seq` must be newer
@@ -214,7 +204,7 @@ export class KeyGuard extends DurableObject<Bindings> {
       this.notices.creditsSet(credits.balance);
       kv.put("notices", this.notices.toStorage());
     }
-    await this.leasesExpired();
+    await leasesExpired(this.leasesUntil);
   }
 
   /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
@@ -227,7 +217,7 @@ export class KeyGuard extends DurableObject<Bindings> {
       partnerStatus: change.partnerStatus,
       tier: change.keyTier ?? change.partnerTier,
     });
-    await this.leasesExpired();
+    await leasesExpired(this.leasesUntil);
   }
 
   /**
@@ -267,7 +257,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     kv.put("flushed_at", Date.now());
     // Counts that arrived during the write go with the next flush.
     if (this.usage.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());
-    await dispatchEvents(this.env, notices);
+    await sendNotices(this.env, notices);
   }
 
   private scheduleFlush(now: number) {

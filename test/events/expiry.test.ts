@@ -23,6 +23,7 @@ interface NoticeRow {
   partner_id: string;
   payload: string;
   reacted_at: string | null;
+  dispatched_at: string | null;
 }
 
 /** The key's expiry notices, oldest first, as `type:days` (`key.expired` without days). */
@@ -55,6 +56,7 @@ describe("expiry notices from the cron", () => {
     const row = await env.DB.prepare("SELECT * FROM events WHERE subject_id = ?1 AND type = 'key.expiring'").bind(key.id).first<NoticeRow>();
     expect(row!.partner_id).toBe(key.partner_id);
     expect(row!.reacted_at, "a notice has no reactions").not.toBeNull();
+    expect(row!.dispatched_at, "put on the webhooks' queue").not.toBeNull();
     expect(JSON.parse(row!.payload)).toEqual({ data: { days: 7, expires_at: key.expires_at } });
   });
 

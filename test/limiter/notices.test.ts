@@ -45,8 +45,9 @@ describe("rate_limit.exceeded", () => {
     expect(await noticeData(apiKey.id, "rate_limit.exceeded"), "not before the flush").toEqual([]);
     expect(await flush(apiKey.id)).toBe(true);
     expect(await noticeData(apiKey.id, "rate_limit.exceeded")).toEqual([{ limit: 5, window_seconds: 60, name: "tiny" }]);
-    const row = await env.DB.prepare("SELECT partner_id FROM events WHERE subject_id = ?1 AND type = 'rate_limit.exceeded'").bind(apiKey.id).first<Row>();
+    const row = await env.DB.prepare("SELECT partner_id, dispatched_at FROM events WHERE subject_id = ?1 AND type = 'rate_limit.exceeded'").bind(apiKey.id).first<Row>();
     expect(row!.partner_id).toBe(partner.id);
+    expect(row!.dispatched_at, "put on the webhooks' queue after the flush").not.toBeNull();
 
     clock.advance(61_000);
     expect(await until(key, 429)).toBeGreaterThan(1);
