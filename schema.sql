@@ -82,11 +82,16 @@ CREATE TABLE IF NOT EXISTS api_keys (
   version                    INTEGER NOT NULL DEFAULT 1,
   updated_at                 TEXT    NOT NULL,
   -- The last usage flush D1 holds for this key (usage_buckets below).
-  usage_seq                  INTEGER NOT NULL DEFAULT 0
+  usage_seq                  INTEGER NOT NULL DEFAULT 0,
+  -- Added by 0009_key_notices.sql: expiry notices written (bits: 1 = 7-day, 2 = 1-day, 4 = expired).
+  expiry_notices             INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_partner ON api_keys (partner_id, seq);
 -- A user's live keys, which a user change bumps and tells (0004_user_status.sql).
 CREATE INDEX IF NOT EXISTS api_keys_by_user ON api_keys (user_id) WHERE revoked_at IS NULL;
+-- Keys still owed an expiry notice, for the cron's pass (0009_key_notices.sql, src/events/expiry.ts).
+CREATE INDEX IF NOT EXISTS api_keys_expiry_pending ON api_keys (expires_at)
+  WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND expiry_notices <> 7;
 
 CREATE TABLE IF NOT EXISTS audit_events (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -293,4 +298,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0004_user_status.sql'),
   ('0005_dashboard_sessions.sql'),
   ('0006_passkeys.sql'),
-  ('0007_webhooks.sql');
+  ('0007_webhooks.sql'),
+  ('0009_key_notices.sql');

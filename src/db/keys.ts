@@ -136,8 +136,10 @@ export const keyWrites = {
     });
   },
 
-  update(db: D1Database, ctx: AuditContext, key: KeyRef, patch: KeyPatch): Mutation<ApiKeyRecord | null> {
-    return changeKey(db, ctx, key, { ...patch, updated_at: ctx.at }, "key.updated", {
+  update(db: D1Database, ctx: AuditContext, key: KeyRef & Partial<Pick<ApiKeyRecord, "expires_at">>, patch: KeyPatch): Mutation<ApiKeyRecord | null> {
+    // A moved expiry is a new one: its reminders are owed again (src/events/expiry.ts).
+    const renewed = patch.expires_at !== undefined && patch.expires_at !== key.expires_at;
+    return changeKey(db, ctx, key, { ...patch, ...(renewed && { expiry_notices: 0 }), updated_at: ctx.at }, "key.updated", {
       previous_origins: key.allowed_origins,
       // Only a balance the operator set replaces the guard's live one.
       ...(patch.credits_remaining !== undefined && { credits: patch.credits_remaining }),

@@ -162,6 +162,8 @@ export async function pruneReacted(db: D1Database, before: string, limit: number
 
 /** A notice to write: an event no caller's change made (src/db/event-types.ts NOTICE_TYPES). */
 export interface Notice {
+  /** Chosen by a writer that must know it before the write (a retried flush dispatches what an earlier try wrote); a fresh one otherwise. */
+  id?: string;
   type: NoticeType;
   partnerId: string;
   subjectId: string;
@@ -176,7 +178,7 @@ export interface Notice {
  * before it, like a mutation's rows, so a notice is written only with the change that earned it.
  */
 export function noticeStatement(db: D1Database, notice: Notice, options: { ifChanged?: boolean } = {}): { id: string; statement: D1PreparedStatement } {
-  const id = newAuditEventId();
+  const id = notice.id ?? newAuditEventId();
   const statement = insertInto(
     db,
     events,

@@ -119,6 +119,8 @@ export const apiKeys = table("api_keys", {
   version: int(),
   updated_at: text(),
   usage_seq: int(),
+  /** Expiry notices written, as bits (0009_key_notices.sql, src/events/expiry.ts); reset when expires_at moves. */
+  expiry_notices: int(),
 });
 
 /** `audit_events`: one per mutation, listed by the audit route. */

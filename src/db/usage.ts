@@ -8,6 +8,8 @@ export const usageSql = {
   /** Claims flush `?2` for key `?1`: changes a row only if D1 holds an older one. */
   claimSeq: `UPDATE api_keys SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
   seqOf: `SELECT usage_seq FROM api_keys WHERE id = ?1`,
+  /** For a notice of a guard whose stored policy predates `partnerId`. */
+  partnerOf: `SELECT partner_id FROM api_keys WHERE id = ?1`,
   /** One bucket's counts added, only if the statement before it in the batch changed a row (the chain from claimSeq). */
   addBucket: `INSERT INTO usage_buckets (key_id, partner_id, granularity, start, ${COUNT_COLUMNS})
     SELECT ?1, COALESCE(?2, (SELECT partner_id FROM api_keys WHERE id = ?1)), ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { tierNamed, type Tier } from "../config";
+import { resolvedTier, type Tier } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import { now as clockNow, sleep } from "../lib/clock";
+import { now as clockNow } from "../lib/clock";
 import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import type { SlidingWindow } from "./sliding-window";
 import { BUCKET_PREFIX, storedWindow } from "./stored-window";
+import { leaseFrom, leasesExpired } from "./guard-leases";
+import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
 import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
@@ -28,11 +30,9 @@ const COUNTER_WRITE_MS = 0;
 //   rl:b:<bucket>  requests admitted in that bucket of the sliding window (written behind, next tick)
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
 //   leases_until   ms when the last lease granted to an isolate expires (opt-in leases only)
-//   usage          StoredTally: usage counts not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
+//   usage          StoredTally: usage counts and notices not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
+//   notices        StoredNoticeState: what credits.low and rate_limit.exceeded were decided on (./guard-notices.ts), ditto
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
-/** Lease bounds: at most this many tokens, for at most this long. */
-const MAX_LEASE_TOKENS = 16;
-const MAX_LEASE_MS = 1_000;
 
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
@@ -53,8 +53,9 @@ export class KeyGuard extends DurableObject<Bindings> {
   /** Buckets counted since the last write, and the timer that writes them. */
   private readonly unwritten = new Set<number>();
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Usage counts since the last flush (DESIGN §7). */
+  /** Usage counts since the last flush (DESIGN §7), and the notices it will write. */
   private readonly usage: UsageTally;
+  private readonly notices: GuardNotices;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -64,6 +65,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     this.leasesUntil = kv.get<number>("leases_until") ?? 0;
     this.usedAt = kv.get<number>("used_at");
     this.usage = UsageTally.from(kv.get<StoredTally>("usage"));
+    this.notices = new GuardNotices(kv.get<StoredNoticeState>("notices"), this.usage);
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
       // Counts left unflushed by an earlier run (a crash, a failed flush) still reach D1.
@@ -126,7 +128,8 @@ export class KeyGuard extends DurableObject<Bindings> {
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
     const now = clockNow();
-    const window = this.windowFor(tierNamed(this.env, policy.tier));
+    const tier = resolvedTier(this.env, policy.tier);
+    const window = this.windowFor(tier);
     const refuse = (outcome: Exclude<AdmissionVerdict["outcome"], "stale" | "unknown" | "ok">): AdmissionVerdict => ({
       outcome,
       ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - window.used(now)), reset: window.resetSeconds(now) },
@@ -147,7 +150,10 @@ export class KeyGuard extends DurableObject<Bindings> {
     }
     const result = window.tryAdmit(now, cost);
     const ratelimit = { limit: result.limit, remaining: result.remaining, reset: result.resetSeconds };
-    if (!result.admitted) return { outcome: "rate_limited", ratelimit, credits: this.credits, retryAt: window.freesAt(now) };
+    if (!result.admitted) {
+      this.notices.refused(tier, now);
+      return { outcome: "rate_limited", ratelimit, credits: this.credits, retryAt: window.freesAt(now) };
+    }
 
     this.usedAt = now;
     this.writeSoon(result.bucket);
@@ -155,39 +161,25 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (this.credits !== null) {
       this.credits -= cost;
       storage.kv.put("credits", this.credits);
+      this.notices.spent(this.credits, cost, now);
     }
     const granted = lease && this.credits === null ? this.grantLease(window, policy, now, lease) : undefined;
     if (granted) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
     return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
   }
 
-  /**
-   * Opt-in (GUARD_LEASE_MS): hands the caller's isolate a few more tokens, counted now, so its
-   * next requests need no call here. Never more than a tenth of what remains, so other isolates
-   * are not starved, and never past the key's expiry. Keys with credits are never leased.
-   */
+  /** Leased tokens for the caller's isolate (./guard-leases.ts); keys with credits are never leased. */
   private grantLease(window: SlidingWindow, policy: GuardPolicy, now: number, asked: LeaseRequest): Lease | undefined {
-    const tokens = Math.min(MAX_LEASE_TOKENS, asked.tokens, Math.floor((window.limit - window.used(now)) / 10));
-    if (tokens <= 0) return undefined;
-    const granted = window.tryAdmit(now, tokens);
-    if (!granted.admitted) return undefined;
-    this.writeSoon(granted.bucket);
-    const expiresAt = Math.min(now + Math.min(asked.ms, MAX_LEASE_MS), policy.expiresAt ?? Infinity);
+    const granted = leaseFrom(window, now, asked, policy.expiresAt);
+    if (!granted) return undefined;
+    const { tokens, expiresAt, bucket } = granted;
+    this.writeSoon(bucket);
     if (expiresAt > this.leasesUntil) {
       this.leasesUntil = expiresAt;
       // Kept across a restart, so a mutation right after one still waits for leases granted before it.
       void this.ctx.storage.put("leases_until", expiresAt, UNCONFIRMED);
     }
     return { tokens, expiresAt };
-  }
-
-  /**
-   * The revocation barrier: a mutation returns only once every lease granted under the old policy
-   * has expired, so any request sent after its response is decided here, under the new one.
-   */
-  private async leasesExpired(): Promise<void> {
-    const wait = this.leasesUntil - clockNow();
-    if (wait > 0) await sleep(wait);
   }
 
   /**
@@ -209,8 +201,10 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (credits !== undefined && credits.seq > (kv.get<number>("credits_seq") ?? 0)) {
       this.setCredits(credits.balance);
       kv.put("credits_seq", credits.seq);
+      this.notices.creditsSet(credits.balance);
+      kv.put("notices", this.notices.toStorage());
     }
-    await this.leasesExpired();
+    await leasesExpired(this.leasesUntil);
   }
 
   /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
@@ -223,7 +217,7 @@ export class KeyGuard extends DurableObject<Bindings> {
       partnerStatus: change.partnerStatus,
       tier: change.keyTier ?? change.partnerTier,
     });
-    await this.leasesExpired();
+    await leasesExpired(this.leasesUntil);
   }
 
   /**
@@ -239,13 +233,14 @@ export class KeyGuard extends DurableObject<Bindings> {
 
   private writeCounters() {
     this.writeTimer = undefined;
-    const entries: Record<string, number> = {};
+    const entries: Record<string, unknown> = {};
     for (const index of this.unwritten) {
       const n = this.window?.counts.get(index);
       if (n !== undefined) entries[BUCKET_PREFIX + index] = n;
     }
     this.unwritten.clear();
     if (this.usedAt !== undefined) entries.used_at = this.usedAt;
+    if (this.notices.dirty) entries.notices = this.notices.toStorage();
     void this.ctx.storage.put({ ...entries, usage: this.usage.toStorage() }, UNCONFIRMED);
   }
 
@@ -257,10 +252,12 @@ export class KeyGuard extends DurableObject<Bindings> {
     const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits: this.credits };
     const kv = this.ctx.storage.kv;
     const persist = () => kv.put("usage", this.usage.toStorage());
-    if (!(await flushUsage(this.env.DB, state, this.usage, persist, this.env.USAGE_ANALYTICS))) return;
+    const notices = await flushUsage(this.env.DB, state, this.usage, persist, this.env.USAGE_ANALYTICS);
+    if (notices === null) return;
     kv.put("flushed_at", Date.now());
     // Counts that arrived during the write go with the next flush.
     if (this.usage.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());
+    await sendNotices(this.env, notices);
   }
 
   private scheduleFlush(now: number) {

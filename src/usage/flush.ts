@@ -1,4 +1,5 @@
 import { keySql } from "../db/keys";
+import { noticeStatement } from "../db/outbox";
 import { segmentStatements, usageSql } from "../db/usage";
 import { OUTCOMES } from "./buckets";
 import type { UsageSegment, UsageTally } from "./tally";
@@ -13,10 +14,12 @@ export interface FlushState {
 }
 
 /**
- * A key's usage flush: last use, the credit balance and the usage counts in one D1 batch. The
- * counts' segment keeps its sequence number until D1 is known to hold it, so a retry never counts
- * twice; `persist` records the tally before the write (the segment now in flight) and after it.
- * Returns false when there was nothing to write.
+ * A key's usage flush: last use, the credit balance, the usage counts and the guard's notices in
+ * one D1 batch. The segment keeps its sequence number until D1 is known to hold it, so a retry
+ * never counts twice nor writes a notice twice; `persist` records the tally before the write (the
+ * segment now in flight) and after it. Returns null when there was nothing to write, else the ids
+ * of the notices D1 now holds from this segment, for the caller to dispatch (a retry whose first
+ * try committed returns them again: dispatching is idempotent).
  */
 export async function flushUsage(
   db: D1Database,
@@ -24,7 +27,7 @@ export async function flushUsage(
   tally: UsageTally,
   persist: () => void,
   analytics?: AnalyticsEngineDataset,
-): Promise<boolean> {
+): Promise<string[] | null> {
   const statements: D1PreparedStatement[] = [];
   if (state.usedAt !== undefined) {
     statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits));
@@ -34,9 +37,11 @@ export async function flushUsage(
   if (segment) {
     persist();
     statements.push(...segmentStatements(db, state.keyId, state.partnerId ?? null, segment));
+    if (segment.notices?.length) statements.push(...(await noticeStatements(db, state, segment)));
   }
-  if (statements.length === 0) return false;
+  if (statements.length === 0) return null;
   const results = await db.batch(statements);
+  let notices: string[] = [];
   if (segment) {
     // The claim changed nothing: D1 already holds this segment (an earlier try committed and its
     // answer was lost) or a later one (this object's storage was lost: continue after it).
@@ -48,11 +53,31 @@ export async function flushUsage(
       // Analytics Engine has no idempotency: it takes the segment once D1 is known to hold it, so
       // only a crash between the two writes could repeat it there.
       if (analytics) writeDataPoints(analytics, state, segment);
+      notices = segment.notices?.map((n) => n.id) ?? [];
       tally.flushed(segment.seq);
     }
   }
   persist();
-  return true;
+  return notices;
+}
+
+/**
+ * The segment's notices, each chained on `changes()` after the segment's statements: those end
+ * with the sequence claim or a bucket upsert that follows it, which change a row only when the
+ * claim did, so a segment D1 already holds adds no notice either.
+ */
+async function noticeStatements(db: D1Database, state: FlushState, segment: UsageSegment): Promise<D1PreparedStatement[]> {
+  const partnerId = state.partnerId ?? (await db.prepare(usageSql.partnerOf).bind(state.keyId).first<{ partner_id: string }>())?.partner_id;
+  // A key gone from D1 has nobody to notify.
+  if (partnerId === undefined) return [];
+  return (segment.notices ?? []).map(
+    (n) =>
+      noticeStatement(
+        db,
+        { id: n.id, type: n.type, partnerId, subjectId: state.keyId, at: new Date(n.at).toISOString(), payload: { data: n.data } },
+        { ifChanged: true },
+      ).statement,
+  );
 }
 
 /**

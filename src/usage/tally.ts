@@ -1,16 +1,34 @@
+import type { NoticeType } from "../db/event-types";
 import { addInto, bucketStart, isZero, OUTCOMES, zeroCounts, type Counts, type UsageOutcome } from "./buckets";
 
-/** Minute counts not yet in D1, under the flush sequence number they will be (or are being) written with. */
+/**
+ * A notice the key's guard decided (credits.low, rate_limit.exceeded) and owes D1. Its id is
+ * chosen when it is decided, so a flush retried after a lost answer can still dispatch it.
+ */
+export interface PendingNotice {
+  id: string;
+  type: Extract<NoticeType, "credits.low" | "rate_limit.exceeded">;
+  /** ms when it was decided. */
+  at: number;
+  /** Its webhook body's `data` fields (EventPayload.data); plain values, so a segment still crosses RPC. */
+  data: Record<string, string | number>;
+}
+
+/** Minute counts (and notices) not yet in D1, under the flush sequence number they will be (or are being) written with. */
 export interface UsageSegment {
   seq: number;
   minutes: [start: number, counts: Counts][];
+  /** Written in the same batch, chained to the sequence claim: exactly once, like the counts. */
+  notices?: PendingNotice[];
 }
 
 /** As stored in the object's storage: compact rows [start, admitted, rate_limited, credits_exhausted, refused]. */
 export interface StoredTally {
   seq: number;
   pending: number[][];
-  inFlight: { seq: number; rows: number[][] } | null;
+  inFlight: { seq: number; rows: number[][]; notices?: PendingNotice[] } | null;
+  /** Absent in tallies stored before notices. */
+  notices?: PendingNotice[];
 }
 
 const toRows = (minutes: Iterable<[number, Counts]>) => [...minutes].map(([start, c]) => [start, ...OUTCOMES.map((o) => c[o])]);
@@ -27,6 +45,7 @@ const fromRows = (rows: number[][]): [number, Counts][] =>
 export class UsageTally {
   private pending = new Map<number, Counts>();
   private inFlight: UsageSegment | null = null;
+  private notices: PendingNotice[] = [];
   /** The last sequence number handed to a flush. */
   private seq = 0;
 
@@ -35,7 +54,9 @@ export class UsageTally {
     if (!stored) return tally;
     tally.seq = stored.seq;
     tally.pending = new Map(fromRows(stored.pending));
-    tally.inFlight = stored.inFlight && { seq: stored.inFlight.seq, minutes: fromRows(stored.inFlight.rows) };
+    const inFlight = stored.inFlight;
+    tally.inFlight = inFlight && { seq: inFlight.seq, minutes: fromRows(inFlight.rows), ...(inFlight.notices && { notices: inFlight.notices }) };
+    tally.notices = stored.notices ?? [];
     return tally;
   }
 
@@ -43,7 +64,8 @@ export class UsageTally {
     return {
       seq: this.seq,
       pending: toRows(this.pending),
-      inFlight: this.inFlight && { seq: this.inFlight.seq, rows: toRows(this.inFlight.minutes) },
+      inFlight: this.inFlight && { seq: this.inFlight.seq, rows: toRows(this.inFlight.minutes), ...(this.inFlight.notices && { notices: this.inFlight.notices }) },
+      ...(this.notices.length > 0 && { notices: this.notices }),
     };
   }
 
@@ -64,16 +86,22 @@ export class UsageTally {
     return counts;
   }
 
+  /** Queues a notice for the next flush; it is persisted with the counts (`toStorage`). */
+  notify(notice: PendingNotice): void {
+    this.notices.push(notice);
+  }
+
   get hasPending(): boolean {
-    return this.inFlight !== null || this.pending.size > 0;
+    return this.inFlight !== null || this.pending.size > 0 || this.notices.length > 0;
   }
 
   /** What the next flush writes: the segment already in flight (a retry sends it again, same seq), else everything pending. */
   takeForFlush(): UsageSegment | null {
     if (this.inFlight) return this.inFlight;
-    if (this.pending.size === 0) return null;
-    this.inFlight = { seq: ++this.seq, minutes: [...this.pending] };
+    if (this.pending.size === 0 && this.notices.length === 0) return null;
+    this.inFlight = { seq: ++this.seq, minutes: [...this.pending], ...(this.notices.length > 0 && { notices: this.notices }) };
     this.pending = new Map();
+    this.notices = [];
     return this.inFlight;
   }
 

@@ -47,7 +47,7 @@ describe("the usage flush", () => {
     tally.count(T0 + 61_000, "refused");
     const { points, dataset } = recordingDataset();
     const state = { keyId: apiKey.id, partnerId: partner.id, usedAt: T0, credits: null };
-    expect(await flushUsage(env.DB, state, tally, () => {}, dataset)).toBe(true);
+    expect(await flushUsage(env.DB, state, tally, () => {}, dataset), "no notices").toEqual([]);
     expect(await stored(apiKey.id)).toEqual([
       { granularity: "day", admitted: 3, refused: 1 },
       { granularity: "hour", admitted: 3, refused: 1 },
