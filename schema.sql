@@ -284,7 +284,7 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (sche
 -- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
 -- already holds every migration's effect, so every migration is recorded as applied here and
 -- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
--- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006 and 0007 add columns, which
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007 and 0009 add columns, which
 -- cannot be re-run on a database that has them.
 CREATE TABLE IF NOT EXISTS d1_migrations(
   id         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -2,6 +2,10 @@ import { describe, expect, it, vi } from "vitest";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken, readAccessToken } from "../../src/oauth/access-token";
 import { manualClock } from "../clock";
 import { call, createKey, createUser, env, partnerWithKey, tamper } from "../helpers";
+import { newDeliveryId } from "../../src/db/deliveries";
+import { receiverPath } from "../events/webhooks/helpers";
+
+const LAST = ["revokeKey", "deleteWebhook"];
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -30,7 +34,7 @@ describe("POST /oauth2/token", () => {
   });
 
   it("authenticates every route a key can, within the token's scope", async () => {
-    const SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "charges:read"];
+    const SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write", "charges:read"];
     const { partner, key, apiKey } = await partnerWithKey({ scopes: SCOPES });
     const user = await createUser(partner.id);
     // Routes on a key act on another key of the partner, so rotating or revoking it leaves the token's own key alone.
@@ -48,14 +52,25 @@ describe("POST /oauth2/token", () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, any>>)
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })))
       .filter(({ op }) => (op.security ?? []).some((r: object) => "apiKey" in r))
-      // Revocation last: the target key is used by the routes before it.
-      .sort((a, b) => Number(a.op.operationId === "revokeKey") - Number(b.op.operationId === "revokeKey"));
+      // Revocation and deletion last: the target key and endpoint are used by the routes before them.
+      .sort((a, b) => Number(LAST.includes(a.op.operationId)) - Number(LAST.includes(b.op.operationId)));
     expect(operations.map((o) => o.op.operationId)).toEqual(
       expect.arrayContaining([
         "getMyKey", "createKey", "listKeys", "getKey", "updateKey", "rotateKey", "revokeKey", "verifyKey", "getFlexFactorApiKey",
       ]),
     );
-    const params: Record<string, string> = { partner_id: partner.id, user_id: user.id, key_id: target.api_key.id, id: target.api_key.id };
+    // An endpoint with one finished attempt, so the delivery routes have something to act on.
+    const hook = (await call(`/v1/partners/${partner.id}/webhooks`, { body: { url: receiverPath().url, events: ["key.created"] } })).body.webhook;
+    const event = await env.DB.prepare("SELECT id FROM events WHERE subject_id = ?1 AND type = 'key.created'").bind(target.api_key.id).first<{ id: string }>();
+    const deliveryId = newDeliveryId();
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, attempt, state, scheduled_at, ok) VALUES (?1, ?2, ?3, 'key.created', 1, 'delivered', ?4, 1)",
+    )
+      .bind(deliveryId, hook.id, event!.id, new Date().toISOString())
+      .run();
+    const params: Record<string, string> = {
+      partner_id: partner.id, user_id: user.id, key_id: target.api_key.id, id: target.api_key.id, webhook_id: hook.id, delivery_id: deliveryId,
+    };
     const bodies: Record<string, unknown> = {
       createUser: { first_name: "Token", last_name: "User", email: `${crypto.randomUUID()}@example.com`, role: "R" },
       createKey: { name: "made with a token", type: "secret", scopes: ["charges:read"] },
@@ -63,6 +78,8 @@ describe("POST /oauth2/token", () => {
       rotateKey: {},
       revokeKey: {},
       verifyKey: { key: target.key },
+      createWebhook: { url: receiverPath().url, events: ["key.revoked"] },
+      updateWebhook: { description: "changed with a token" },
     };
     for (const { method, path, op } of operations) {
       const url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -81,7 +98,7 @@ describe("POST /oauth2/token", () => {
       }
       const res = await request(full);
       expect(res.status, `${where}: ${res.text}`).not.toBe(401);
-      expect([200, 201], `${where}: ${res.status} ${res.text}`).toContain(res.status);
+      expect([200, 201, 202, 204], `${where}: ${res.status} ${res.text}`).toContain(res.status);
       expect(res.headers.get("ratelimit-limit"), where).toBe("1000");
     }
     const me = await call("/v1/me/key", { auth: full });

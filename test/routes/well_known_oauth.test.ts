@@ -13,7 +13,7 @@ describe("GET /.well-known/oauth-authorization-server (RFC 8414)", () => {
       token_endpoint: "http://keyward.test/oauth2/token",
       grant_types_supported: ["client_credentials"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-      scopes_supported: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"],
+      scopes_supported: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"],
       response_types_supported: [],
     });
   });
