@@ -7,7 +7,7 @@ import type { Principal } from "./auth/principal";
  * here: the optional vars wrangler.toml leaves unset, and the two secrets, which a deployment may
  * lack (the API then answers 503 `not_configured`).
  */
-export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER"> {
+export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER" | "WEBHOOK_ALLOW_LOCAL"> {
   /** `closed` (default): 503 when a key's Durable Object is unreachable; `open`: waive the rate limit only. */
   GUARD_FAILURE_MODE?: string;
   /**

@@ -3,7 +3,23 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mintKey } from "../../src/keys/crypto";
 import { ERROR_CODES, isErrorCode } from "../../src/lib/errors";
-import { ADMIN, call, createKey, createPartner, createUser, requestToken } from "../helpers";
+import { ADMIN, call, createKey, createPartner, createUser, env, requestToken } from "../helpers";
+import { newDeliveryId } from "../../src/db/deliveries";
+
+/**
+ * An endpoint of the partner (a public https URL: nothing is delivered in the fuzz) with one
+ * finished attempt of an event of the partner, so the delivery routes have something real to act on.
+ */
+async function webhookWithDelivery(partnerId: string, keyId?: string) {
+  const res = await call(`/v1/partners/${partnerId}/webhooks`, { body: { url: "https://hooks.fuzz.example/in", events: ["credits.low"] } });
+  const subject = keyId ?? (await createKey(partnerId)).api_key.id;
+  const event = await env.DB.prepare("SELECT id FROM events WHERE subject_id = ?1 AND type = 'key.created'").bind(subject).first<{ id: string }>();
+  const deliveryId = newDeliveryId();
+  await env.DB.prepare("INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, attempt, state, scheduled_at, ok) VALUES (?1, ?2, ?3, 'key.created', 1, 'delivered', ?4, 1)")
+    .bind(deliveryId, res.body.webhook.id, event!.id, new Date().toISOString())
+    .run();
+  return { webhookId: res.body.webhook.id as string, deliveryId };
+}
 
 // Every generated request must end in a 2xx-4xx, and every 4xx of the canonical API must be
 // problem+json with a stable code. Seed routes and /oauth2/token keep their own JSON bodies.
@@ -14,6 +30,8 @@ const TEMPLATES = [
   "/v1/partners/{p}/audit-events", "/v1/audit-events", "/v1/users/{u}", "/v1/keys/{k}", "/v1/keys/{k}/rotate", "/v1/keys/{k}/revoke", "/v1/keys/verify",
   "/v1/me/key", "/v1/me/partner", "/oauth2/token", "/api/public/v1/me/partner", "/v2/me/apikey", "/v1/api-keys/{p}", "/v1/api-keys/{k}",
   "/.well-known/oauth-authorization-server", "/{x}", "/v1/{x}", "/v1/keys/{x}/{x}",
+  "/v1/partners/{p}/webhooks", "/v1/webhooks", "/v1/webhooks/{w}", "/v1/webhooks/{w}/rotate-secret", "/v1/webhooks/{w}/deliveries",
+  "/v1/webhooks/{w}/deliveries/{d}/redeliver",
 ];
 const OWN_BODIES = /^\/(oauth2\/token|api\/public\/|v2\/|v1\/api-keys\/)/;
 
@@ -21,6 +39,8 @@ interface World {
   partner: string;
   user: string;
   keyId: string;
+  webhook: string;
+  delivery: string;
   credentials: (string | null)[];
   /**
    * Stand-ins a mutating request gets in place of the ids above: a generated PATCH or revoke must
@@ -38,7 +58,7 @@ const segment = fc.oneof(ascii, unicode, fc.constantFrom("", "..", "%00", "%2F",
 
 function requestArbitrary(w: World) {
   const value = fc.oneof(
-    fc.constantFrom(w.partner, w.user, w.keyId),
+    fc.constantFrom(w.partner, w.user, w.keyId, w.webhook, w.delivery),
     segment,
     fc.oneof(fc.uuid(), fc.constant("key_AAAAAAAAAAAAAAAA")),
   );
@@ -54,6 +74,9 @@ function requestArbitrary(w: World) {
         cost: fc.oneof(fc.integer(), fc.double()), id: ascii, partner_id: ascii, created_by: ascii, last_used_at: ascii,
         status: fc.oneof(ascii, fc.constantFrom("active", "deactivated", "suspended")), role: fc.oneof(ascii, fc.constant("VIEWER")),
         permissions: fc.oneof(fc.array(fc.oneof(ascii, unicode), { maxLength: 5 }), ascii),
+        url: fc.oneof(fc.webUrl(), ascii, fc.constantFrom("https://127.0.0.1/x", "http://localhost:1/x", "https://a.internal/")),
+        events: fc.oneof(fc.array(fc.oneof(ascii, fc.constantFrom("key.created", "credits.low", "user.created")), { maxLength: 5 }), ascii),
+        description: fc.oneof(ascii, unicode, fc.constant(null)),
       },
       { requiredKeys: [] },
     ),
@@ -81,7 +104,7 @@ describe("fuzz: malformed requests across every route and credential", () => {
   beforeAll(async () => {
     const partner = await createPartner();
     const user = await createUser(partner.id);
-    const secret = await createKey(partner.id, { scopes: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"] });
+    const secret = await createKey(partner.id, { scopes: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"] });
     const publishable = await createKey(partner.id, { type: "publishable", allowed_origins: ["https://app.example"] });
     const revoked = await createKey(partner.id);
     await call(`/v1/keys/${revoked.api_key.id}/revoke`, { method: "POST" });
@@ -90,15 +113,21 @@ describe("fuzz: malformed requests across every route and credential", () => {
     const standIn = await createPartner();
     const standInUser = await createUser(standIn.id);
     const standInKey = await createKey(standIn.id);
+    const hook = await webhookWithDelivery(partner.id, secret.api_key.id);
+    const standInHook = await webhookWithDelivery(standIn.id, standInKey.api_key.id);
     world = {
       partner: partner.id,
       user: user.id,
       keyId: secret.api_key.id,
+      webhook: hook.webhookId,
+      delivery: hook.deliveryId,
       credentials: [null, ADMIN, secret.key, publishable.key, revoked.key, token.body.access_token, forged, "garbage", "", "a.b.c"],
       standIns: new Map([
         [partner.id, standIn.id],
         [user.id, standInUser.id],
         [secret.api_key.id, standInKey.api_key.id],
+        [hook.webhookId, standInHook.webhookId],
+        [hook.deliveryId, standInHook.deliveryId],
       ]),
     };
   });
@@ -182,6 +211,7 @@ describe("fuzz: requests generated from the OpenAPI document", () => {
     const victim = await createPartner();
     const user = await createUser(partner.id);
     const caller = await createKey(partner.id, { scopes: ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"] });
+    const ownHook = await webhookWithDelivery(partner.id, caller.api_key.id);
     const tally = { accepted: 0, refusedBySchemaRules: 0, excluded: 0 };
     const refusals: string[] = [];
 
@@ -208,11 +238,14 @@ describe("fuzz: requests generated from the OpenAPI document", () => {
         for (const sample of samples) {
           // Path ids: real objects. A mutated key is a fresh one, so samples do not revoke each other's.
           const fresh = method !== "get" && template.includes("{key_id}") ? (await createKey(partner.id)).api_key.id : caller.api_key.id;
+          // A mutated endpoint is a fresh one too (of a fresh partner: a partner holds at most 20).
+          const hook = template.includes("{webhook_id}") ? (method === "get" ? ownHook : await webhookWithDelivery((await createPartner()).id)) : null;
           const ids: Record<string, string> = {
             partner_id: method === "patch" ? victim.id : partner.id,
             key_id: fresh,
             user_id: user.id,
             id: samples.indexOf(sample) % 2 ? partner.id : caller.api_key.id,
+            ...(hook && { webhook_id: hook.webhookId, delivery_id: hook.deliveryId }),
           };
           const path = template.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!);
           const query = new URLSearchParams();

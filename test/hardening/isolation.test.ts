@@ -1,7 +1,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, createKey, createPartner, createUser, env, requestToken } from "../helpers";
+import { newDeliveryId } from "../../src/db/deliveries";
+import { receiverPath } from "../events/webhooks/helpers";
 
-const ALL = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"];
+const ALL = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"];
+
+/** An endpoint of the partner with one finished attempt (inserted: the queue's timing is not what this file tests). */
+async function webhookWithDelivery(partnerId: string, keyId: string) {
+  const hook = (await call(`/v1/partners/${partnerId}/webhooks`, { body: { url: receiverPath().url, events: ["key.created"] } })).body.webhook;
+  const event = await env.DB.prepare("SELECT id FROM events WHERE subject_id = ?1 AND type = 'key.created'").bind(keyId).first<{ id: string }>();
+  const deliveryId = newDeliveryId();
+  await env.DB.prepare("INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, attempt, state, scheduled_at, ok) VALUES (?1, ?2, ?3, 'key.created', 1, 'delivered', ?4, 1)")
+    .bind(deliveryId, hook.id, event!.id, new Date().toISOString())
+    .run();
+  return { webhookA: hook.id as string, deliveryA: deliveryId };
+}
 
 interface Case {
   method: string;
@@ -18,6 +31,8 @@ interface World {
   keyIdA: string;
   keyB: string;
   tokenB: string;
+  webhookA: string;
+  deliveryA: string;
 }
 
 const CASES: Case[] = [
@@ -41,6 +56,16 @@ const CASES: Case[] = [
   { method: "GET", path: () => "/v1/audit-events", expect: 403 },
   { method: "GET", path: (w) => `/v1/keys/${w.keyIdA}/usage`, expect: 404 },
   { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/usage?granularity=day`, expect: 404 },
+  { method: "POST", path: (w) => `/v1/partners/${w.partnerA}/webhooks`, body: () => ({ url: "https://hooks.attacker.example/x", events: ["key.created"] }), expect: 404 },
+  { method: "GET", path: (w) => `/v1/partners/${w.partnerA}/webhooks`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/webhooks/${w.webhookA}`, expect: 404 },
+  { method: "PATCH", path: (w) => `/v1/webhooks/${w.webhookA}`, body: () => ({ url: "https://hooks.attacker.example/x" }), expect: 404 },
+  { method: "POST", path: (w) => `/v1/webhooks/${w.webhookA}/rotate-secret`, expect: 404 },
+  { method: "GET", path: (w) => `/v1/webhooks/${w.webhookA}/deliveries`, expect: 404 },
+  { method: "POST", path: (w) => `/v1/webhooks/${w.webhookA}/deliveries/${w.deliveryA}/redeliver`, expect: 404 },
+  { method: "DELETE", path: (w) => `/v1/webhooks/${w.webhookA}`, expect: 404 },
+  { method: "POST", path: () => "/v1/webhooks", body: () => ({ url: "https://hooks.attacker.example/x", events: ["key.created"] }), expect: 403 },
+  { method: "GET", path: () => "/v1/webhooks", expect: 403 },
   { method: "GET", path: (w) => `/v1/api-keys/${w.partnerA}`, expect: 404 },
   { method: "GET", path: (w) => `/v1/api-keys/${w.keyIdA}`, expect: 404 },
 ];
@@ -54,12 +79,15 @@ describe("tenant isolation", () => {
     const b = await createPartner({ scopes: ALL });
     const keyB = await createKey(b.id, { scopes: ALL });
     const token = await requestToken(keyB.api_key.id, keyB.key);
-    w = { partnerA: a.id, userA: userA.id, keyA: keyA.key, keyIdA: keyA.api_key.id, keyB: keyB.key, tokenB: token.body.access_token };
+    w = {
+      partnerA: a.id, userA: userA.id, keyA: keyA.key, keyIdA: keyA.api_key.id, keyB: keyB.key, tokenB: token.body.access_token,
+      ...(await webhookWithDelivery(a.id, keyA.api_key.id)),
+    };
   });
 
   for (const credential of ["key", "token"] as const) {
     for (const c of CASES) {
-      it(`${c.method} ${c.path({ partnerA: "{A}", userA: "{userA}", keyA: "", keyIdA: "{keyA}", keyB: "", tokenB: "" })} with B's ${credential} → ${c.expect}`, async () => {
+      it(`${c.method} ${c.path({ partnerA: "{A}", userA: "{userA}", keyA: "", keyIdA: "{keyA}", keyB: "", tokenB: "", webhookA: "{webhookA}", deliveryA: "{delivery}" })} with B's ${credential} → ${c.expect}`, async () => {
         const res = await call(c.path(w), { method: c.method, auth: credential === "key" ? w.keyB : w.tokenB, body: c.body?.(w) });
         expect(res.status).toBe(c.expect);
         // FlexFactor's seed routes answer in their own documented error envelope.
@@ -90,11 +118,15 @@ describe("tenant isolation", () => {
     const userC = await createUser(c.id);
     const targetC = await createKey(c.id, { name: "C's key", user_id: userC.id, scopes: ALL });
     const actorC = await createKey(c.id, { scopes: ALL });
-    const own: World = { partnerA: c.id, userA: userC.id, keyA: targetC.key, keyIdA: targetC.api_key.id, keyB: actorC.key, tokenB: "" };
-    // Partner routes first, the revoke last among them; then the operator's, whose PATCH suspends C.
+    const own: World = {
+      partnerA: c.id, userA: userC.id, keyA: targetC.key, keyIdA: targetC.api_key.id, keyB: actorC.key, tokenB: "",
+      ...(await webhookWithDelivery(c.id, targetC.api_key.id)),
+    };
+    // Partner routes first, the revoke and the delete last among them; then the operator's, whose PATCH suspends C.
+    const last = (x: Case) => x.path(own).endsWith("/revoke") || x.method === "DELETE";
     const ordered = [
-      ...CASES.filter((x) => x.expect === 404 && !x.path(own).endsWith("/revoke")),
-      ...CASES.filter((x) => x.expect === 404 && x.path(own).endsWith("/revoke")),
+      ...CASES.filter((x) => x.expect === 404 && !last(x)),
+      ...CASES.filter((x) => x.expect === 404 && last(x)),
       ...CASES.filter((x) => x.expect === 403),
     ];
     expect(ordered).toHaveLength(CASES.length);
@@ -133,6 +165,7 @@ describe("tenant isolation", () => {
     // Exactly what beforeAll did to A, newest first, all by the operator: nothing B attempted left a trace.
     const events = (await call(`/v1/partners/${w.partnerA}/audit-events`)).body.data as { action: string; actor: string }[];
     expect(events.map((e) => [e.action, e.actor])).toEqual([
+      ["webhook.created", "operator"],
       ["key.created", "operator"],
       ["user.created", "operator"],
       ["partner.created", "operator"],
