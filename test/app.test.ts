@@ -182,7 +182,7 @@ describe("app", () => {
       (await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(id).first<{ secret_hash: string }>())!.secret_hash;
     const firstHash = await storedHash();
     // The creation is the one response with the first secret.
-    expect(secret).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(secret).toMatch(/^kw_sk_[0-9A-Za-z]{52}$/);
 
     const readPaths = [
       "/v1/me/key", "/v1/me/partner", `/v1/keys/${id}`, `/v1/keys/${id}?all_permissions=true`,
@@ -204,7 +204,7 @@ describe("app", () => {
     const rotated = await call(`/v1/keys/${id}/rotate`, { body: { grace_period_seconds: 60 } });
     expect(rotated.status).toBe(200);
     const next: string = rotated.body.key;
-    expect(next).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(next).toMatch(/^kw_sk_[0-9A-Za-z]{52}$/);
     expect(next).not.toBe(secret);
     const secondHash = await storedHash();
     expect(secondHash).not.toBe(firstHash);

@@ -1,5 +1,5 @@
 import { bytesToBase62, randomBase62, toHex } from "../lib/encoding";
-import { withChecksum } from "./checksum";
+import { endsWithChecksum, withChecksum } from "./checksum";
 import { ID_LENGTH, SECRET_LENGTH, TAG_LENGTH, TYPE_CODES, keyIdFromBody, type KeyFormat, type KeyType, type ParsedKey } from "./format";
 
 /** Bumped if the at-rest hashing ever changes; stored per key so old keys keep verifying. */
@@ -38,8 +38,12 @@ export async function hashKey(pepper: string, fullKey: string): Promise<string> 
   return toHex((await keyMac(pepper, signed, legacy ? "legacy" : "checksummed")).buffer as ArrayBuffer);
 }
 
-/** The key's digest when its tag is genuine, null for a forged or mistyped key: a CPU check, no storage. */
+/**
+ * The key's digest when its checksum (if it has one) and tag are genuine, null for a forged or
+ * mistyped key: a CPU check, no storage. The tag does not cover the checksum, so it is checked here.
+ */
 export async function verifiedDigest(pepper: string, key: ParsedKey): Promise<string | null> {
+  if (key.format === "checksummed" && !endsWithChecksum(key.full)) return null;
   const mac = await keyMac(pepper, key.signed, key.format);
   return constantTimeEqual(bytesToBase62(mac, TAG_LENGTH), key.tag) ? toHex(mac.buffer as ArrayBuffer) : null;
 }

@@ -40,18 +40,26 @@ describe("public key checksum", () => {
     );
   });
 
-  it("any single-character change fails the checksum (and the parser)", async () => {
+  it("any single-character change fails the checksum, and the key then fails verification before any storage", async () => {
     const keys = await Promise.all(TYPES.map((t) => mintKey(PEPPER, "kw", t)));
     await fc.assert(
-      fc.property(fc.constantFrom(...keys), fc.nat(), fc.constantFrom(...BASE62, "_", "-", "="), ({ full }, at, ch) => {
+      fc.asyncProperty(fc.constantFrom(...keys), fc.nat(), fc.constantFrom(...BASE62, "_", "-", "="), async ({ full }, at, ch) => {
         const position = at % full.length;
         fc.pre(full[position] !== ch);
         const typo = full.slice(0, position) + ch + full.slice(position + 1);
         expect(hasValidChecksum(typo)).toBe(false);
-        expect(parseKey(typo, "kw")).toBeNull();
+        const parsed = parseKey(typo, "kw");
+        expect(parsed === null || (await verifiedDigest(PEPPER, parsed)) === null).toBe(true);
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("a key whose checksum alone was changed keeps a genuine tag, and is still refused", async () => {
+    const { full } = await mintKey(PEPPER, "kw", "secret");
+    const typo = full.slice(0, -1) + (full.endsWith("a") ? "b" : "a");
+    expect(parseKey(typo, "kw")).not.toBeNull();
+    expect(await verifiedDigest(PEPPER, parseKey(typo, "kw")!)).toBeNull();
   });
 
   it("tells noise and old keys apart from checksummed keys without any secret", async () => {
