@@ -26,6 +26,7 @@ import { registerUsersList } from "./v1_users_list";
 import { registerKeysUsage } from "./v1_keys_usage";
 import { registerPartnersUsage } from "./v1_partners_usage";
 import { registerUsersUpdate } from "./v1_users_update";
+import { registerLeaks } from "./v1_leaks";
 
 export function registerRoutes(app: App): void {
   registerHealthz(app);
@@ -51,6 +52,7 @@ export function registerRoutes(app: App): void {
   registerMePartner(app);
   registerAuditEventsList(app);
   registerAllAuditEventsList(app);
+  registerLeaks(app);
   registerOAuth2Token(app);
   registerWellKnownOAuth(app);
   registerFlexslot(app);
