@@ -106,6 +106,20 @@ describe("POST /v1/leaks: a signed report", () => {
   });
 });
 
+describe("POST /v1/leaks: keys issued before checksums", () => {
+  it("a leaked old-format key (no checksum) is found by its tag and revoked like any other", async () => {
+    const reporter = await newReporter();
+    const { api_key } = await createKey((await createPartner()).id);
+    // The row as the code before checksums wrote it: same id, a legacy key's digest.
+    const old = await mintKey(env.KEY_PEPPER!, "kw", "secret", api_key.id.slice(4), "legacy");
+    await env.DB.prepare("UPDATE api_keys SET secret_hash = ?2 WHERE id = ?1").bind(api_key.id, old.hash).run();
+    expect((await me(old.full)).status).toBe(200);
+    const res = await report([item(old.full)], { signedBy: reporter });
+    expect(res.body).toEqual([{ token_hash: await sha256Hex(old.full), token_type: "keyward_secret_key", label: "true_positive" }]);
+    expect((await me(old.full)).status).toBe(401);
+  });
+});
+
 describe("POST /v1/leaks: an unsigned report", () => {
   it("only flags: the key keeps working, leaked_at is set and key.leaked says revoked: false", async () => {
     const { key, api_key } = await createKey((await createPartner()).id);
