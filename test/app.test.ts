@@ -18,6 +18,7 @@ describe("app", () => {
         "GET /v1/keys/{key_id}/usage", "GET /v1/partners/{partner_id}/usage",
         "GET /v1/partners/{partner_id}/audit-events", "GET /v1/audit-events", "POST /v1/keys/verify", "POST /oauth2/token",
         "GET /api/public/v1/me/partner", "GET /v2/me/apikey", "GET /v1/api-keys/{id}", "GET /.well-known/oauth-authorization-server",
+        "POST /v1/leaks",
       ].sort(),
     );
     // Seed routes are tagged per seed system and carry their own schemas.
@@ -34,7 +35,7 @@ describe("app", () => {
     for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split("/").pop()!.replace('"', ""));
     // No document-wide requirement: an operation's own list is all that protects it.
     expect(doc.security).toBeUndefined();
-    const PUBLIC = ["GET /healthz", "GET /.well-known/oauth-authorization-server"];
+    const PUBLIC = ["GET /healthz", "GET /.well-known/oauth-authorization-server", "POST /v1/leaks"];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops as Record<string, any>)) {
         const where = `${method.toUpperCase()} ${path}`;

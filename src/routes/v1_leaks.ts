@@ -38,7 +38,7 @@ const route = createRoute({
     "Every real key reported gets `leaked_at` and a `key.leaked` event. A correctly signed report also applies the partner's " +
     "`leak_action` (`revoke`, the default, or `notify`); an unsigned report only flags, and publishable keys are never revoked by a report. " +
     "The answer labels each distinct token by its SHA-256, never echoing it. Unsigned and badly signed reports are throttled per client address.",
-  security: [{}],
+  security: [],
   middleware: [checkSignature()],
   request: {
     headers: z.object({
