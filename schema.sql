@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS partners (
   -- Bumped by every change; cached copies of a key record carry it so the key's Durable Object can spot stale ones.
   version         INTEGER NOT NULL DEFAULT 1,
   created_at      TEXT    NOT NULL,
-  updated_at      TEXT    NOT NULL
+  updated_at      TEXT    NOT NULL,
+  -- Added by 0008_leaks.sql: what a correctly signed leak report does to this partner's leaked keys.
+  leak_action     TEXT    NOT NULL DEFAULT 'revoke' CHECK (leak_action IN ('revoke', 'notify'))
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -83,6 +85,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
   updated_at                 TEXT    NOT NULL,
   -- The last usage flush D1 holds for this key (usage_buckets below).
   usage_seq                  INTEGER NOT NULL DEFAULT 0,
+  -- Added by 0008_leaks.sql: when a leak report (POST /v1/leaks) first named this key.
+  leaked_at                  TEXT,
   -- Added by 0009_key_notices.sql: expiry notices written (bits: 1 = 7-day, 2 = 1-day, 4 = expired).
   expiry_notices             INTEGER NOT NULL DEFAULT 0
 );
@@ -284,7 +288,7 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (sche
 -- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
 -- already holds every migration's effect, so every migration is recorded as applied here and
 -- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
--- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007 and 0009 add columns, which
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007, 0008 and 0009 add columns, which
 -- cannot be re-run on a database that has them.
 CREATE TABLE IF NOT EXISTS d1_migrations(
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -299,4 +303,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0005_dashboard_sessions.sql'),
   ('0006_passkeys.sql'),
   ('0007_webhooks.sql'),
+  ('0008_leaks.sql'),
   ('0009_key_notices.sql');

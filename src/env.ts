@@ -20,6 +20,13 @@ export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER" | "WEBH
   AUTH_FAILURE_LIMIT?: string;
   /** `all` (default), `errors` (4xx/5xx only) or `off`. */
   REQUEST_LOG?: string;
+  /**
+   * Keys that sign leak reports (`POST /v1/leaks`, DESIGN §9): JSON `[{key_identifier, key}]`, each
+   * key a PEM ECDSA P-256 public key, as GitHub publishes them at
+   * https://api.github.com/meta/public_keys/secret_scanning (that answer, `{public_keys: [...]}`,
+   * is accepted whole). Unset: every report counts as unsigned, so it flags and never revokes.
+   */
+  LEAK_REPORT_PUBLIC_KEYS?: string;
   /** The Worker's public origin (`https://keys.example.com`): the OAuth `issuer` and absolute links. Default: the request's origin. */
   PUBLIC_ORIGIN?: string;
   ADMIN_TOKEN?: string;

@@ -51,8 +51,8 @@ const CALLER_ERRORS: Record<Caller, readonly ErrorCode[]> = {
 /** Every method but GET and HEAD meets the body limit and the JSON-only rule (src/middleware/json-only.ts), body declared or not. */
 const UNSAFE_METHOD_ERRORS: readonly ErrorCode[] = ["payload_too_large", "unsupported_media_type"];
 
-/** One problem+json response per status, its description naming every code the route can answer with. */
-function problemResponses(codes: Iterable<ErrorCode>) {
+/** One problem+json response per status, its description naming every code the route can answer with (also for public routes). */
+export function problemResponses(codes: Iterable<ErrorCode>) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = ERROR_CODES[code].status;

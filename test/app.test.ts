@@ -22,6 +22,7 @@ describe("app", () => {
         "GET /v1/webhooks/{webhook_id}", "PATCH /v1/webhooks/{webhook_id}", "DELETE /v1/webhooks/{webhook_id}",
         "POST /v1/webhooks/{webhook_id}/rotate-secret", "GET /v1/webhooks/{webhook_id}/deliveries",
         "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+        "POST /v1/leaks",
       ].sort(),
     );
     // Seed routes are tagged per seed system and carry their own schemas.
@@ -38,7 +39,7 @@ describe("app", () => {
     for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split("/").pop()!.replace('"', ""));
     // No document-wide requirement: an operation's own list is all that protects it.
     expect(doc.security).toBeUndefined();
-    const PUBLIC = ["GET /healthz", "GET /.well-known/oauth-authorization-server"];
+    const PUBLIC = ["GET /healthz", "GET /.well-known/oauth-authorization-server", "POST /v1/leaks"];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops as Record<string, any>)) {
         const where = `${method.toUpperCase()} ${path}`;
@@ -186,7 +187,7 @@ describe("app", () => {
       (await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE id = ?1").bind(id).first<{ secret_hash: string }>())!.secret_hash;
     const firstHash = await storedHash();
     // The creation is the one response with the first secret.
-    expect(secret).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(secret).toMatch(/^kw_sk_[0-9A-Za-z]{52}$/);
 
     const readPaths = [
       "/v1/me/key", "/v1/me/partner", `/v1/keys/${id}`, `/v1/keys/${id}?all_permissions=true`,
@@ -208,7 +209,7 @@ describe("app", () => {
     const rotated = await call(`/v1/keys/${id}/rotate`, { body: { grace_period_seconds: 60 } });
     expect(rotated.status).toBe(200);
     const next: string = rotated.body.key;
-    expect(next).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(next).toMatch(/^kw_sk_[0-9A-Za-z]{52}$/);
     expect(next).not.toBe(secret);
     const secondHash = await storedHash();
     expect(secondHash).not.toBe(firstHash);

@@ -66,6 +66,16 @@ export function liveSecretHashes({ key }: KeyAuthRecord, now: number): string[] 
   return live;
 }
 
+/**
+ * The stored hash among `hashes` that a verified key digest equals, or null. Every one is compared,
+ * each in constant time, so the answer's timing does not tell which (or whether one) matched.
+ */
+export function matchingHash(digest: string, hashes: readonly string[]): string | null {
+  let matched: string | null = null;
+  for (const hash of hashes) if (constantTimeEqual(digest, hash)) matched = hash;
+  return matched;
+}
+
 /** Finds which live secret a credential belongs to; null when none (both compared, in constant time each). */
 type Identify = (record: KeyAuthRecord) => Promise<string | null>;
 
@@ -92,9 +102,7 @@ async function checkKey(env: Bindings, pepper: string, parsed: ParsedKey, option
   const now = clockNow();
   const identify: Identify = async (record) => {
     if (record.key.type !== parsed.type) return null;
-    let matched: string | null = null;
-    for (const hash of liveSecretHashes(record, now)) if (constantTimeEqual(digest, hash)) matched = hash;
-    return matched;
+    return matchingHash(digest, liveSecretHashes(record, now));
   };
   return admit(env, parsed.keyId, `key:${digest}`, identify, null, options);
 }

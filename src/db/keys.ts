@@ -3,7 +3,7 @@ import type { KeyType } from "../keys/format";
 import { isPast, nowIso } from "../lib/time";
 import type { AuditContext } from "./audit";
 import { parseList } from "./json";
-import { changedRow, mutation, rowIfChanged, type Mutation } from "./outbox";
+import { changedRow, companionEvent, mutation, rowIfChanged, type Mutation } from "./outbox";
 import { toPartner, type Partner } from "./partners";
 import { insertInto, rowMapper, updateById } from "./statements";
 import { apiKeys, type EventPayload, type RowOf } from "./tables";
@@ -157,6 +157,42 @@ export const keyWrites = {
     return changeKey(db, ctx, key, change, "key.revoked", { previous_origins: key.allowed_origins });
   },
 };
+
+/** What a leak report found about one key (src/events/leaks/). */
+export interface LeakFinding {
+  source: string | null;
+  url: string | null;
+  /** Revoke the key with the flag (a signed report, the partner's `leak_action`, not publishable). */
+  revoke: boolean;
+}
+
+/**
+ * A leak report's write to one key, in one batch: `leaked_at` (kept if set) and a `key.leaked`
+ * event carrying `{source, url, revoked}` for the webhook body. Flagging only is guarded by
+ * `leaked_at IS NULL` (a repeated report writes nothing); revoking by `revoked_at IS NULL`, and
+ * then a `key.revoked` event follows in the same batch, so its subscribers hear it too. Null when
+ * the guard found nothing to change (already flagged, or revoked meanwhile).
+ */
+export function leakWrite(db: D1Database, ctx: AuditContext, key: KeyRef & Pick<ApiKeyRecord, "leaked_at">, finding: LeakFinding): Mutation<ApiKeyRecord | null> {
+  const data = { source: finding.source, url: finding.url, revoked: finding.revoke };
+  if (!finding.revoke) {
+    const change = updateById(db, apiKeys, key.id, { leaked_at: ctx.at, updated_at: ctx.at }, { whileNull: "leaked_at", returning: true });
+    return mutation(db, ctx, change, rowIfChanged(toKey), { type: "key.leaked", partnerId: key.partner_id, subjectId: key.id, payload: { data } });
+  }
+  const revoked = { revoked_at: ctx.at, revoked_by: ctx.actor, revoked_by_name: ctx.actorName, previous_secret_hash: null, previous_expires_at: null };
+  const values = { ...revoked, leaked_at: key.leaked_at ?? ctx.at, updated_at: ctx.at };
+  const change = updateById(db, apiKeys, key.id, values, { whileNull: "revoked_at", returning: true });
+  // key.leaked's reaction (propagateKey) also makes the revocation bite; key.revoked rides along for its subscribers.
+  const payload = { previous_origins: key.allowed_origins };
+  return mutation(
+    db,
+    ctx,
+    change,
+    rowIfChanged(toKey),
+    { type: "key.leaked", partnerId: key.partner_id, subjectId: key.id, payload: { ...payload, data } },
+    companionEvent(db, ctx, { type: "key.revoked", partnerId: key.partner_id, subjectId: key.id, payload }),
+  );
+}
 
 function changeKey(
   db: D1Database,

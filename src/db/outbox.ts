@@ -58,7 +58,8 @@ export interface EventOf {
  * Wraps a change (a statement with `RETURNING *`) with its audit and outbox rows. Both rows share
  * one id: the audit event and the outbox event are the same event, seen by two readers.
  * `alongside` runs last in the same transaction, unconditionally: only for a change that always
- * changes a row (e.g. a user's keys' versions bumped with the user, src/db/users.ts).
+ * changes a row (e.g. a user's keys' versions bumped with the user, src/db/users.ts), unless its
+ * statements chain themselves (`companionEvent`).
  */
 export function mutation<T>(
   db: D1Database,
@@ -82,6 +83,31 @@ export function mutation<T>(
     { ifChanged: true, returning: true },
   );
   return { statements: [change, audit, outbox, ...alongside], read };
+}
+
+/**
+ * A second event of the same change, for a mutation's `alongside`: its audit and outbox rows are
+ * chained (`changes() > 0`) to the mutation's own rows, so they exist exactly when the change
+ * changed a row. The outbox row is written reacted: the mutation's own event runs the reactions
+ * the change needs (the same row, re-read), and its webhooks go out like a notice's (dispatched by
+ * the writer or the sweep). E.g. a leak report's revocation: `key.leaked`, then `key.revoked`.
+ */
+export function companionEvent(db: D1Database, ctx: AuditContext, event: EventOf): D1PreparedStatement[] {
+  const id = newAuditEventId();
+  return [
+    insertInto(
+      db,
+      auditEvents,
+      { id, partner_id: event.partnerId, actor: ctx.actor, action: event.type, target_id: event.subjectId, at: ctx.at, request_id: ctx.requestId },
+      { ifChanged: true },
+    ),
+    insertInto(
+      db,
+      events,
+      { id, type: event.type, partner_id: event.partnerId, subject_id: event.subjectId, occurred_at: ctx.at, payload: event.payload ?? {}, reacted_at: ctx.at },
+      { ifChanged: true },
+    ),
+  ];
 }
 
 /**

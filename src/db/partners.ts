@@ -26,11 +26,12 @@ export async function listPartners(db: D1Database, beforeSeq: number, limit: num
 }
 
 /** What a route decides about a new partner; status, times and version come from defaults and the audit context. */
-export type NewPartner = Pick<Partner, "id" | "slug" | "name" | "contact_email" | "website_url" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins">;
+export type NewPartner = Pick<Partner, "id" | "slug" | "name" | "contact_email" | "website_url" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins"> &
+  Partial<Pick<Partner, "leak_action">>;
 
 /** Fields `PATCH /v1/partners/{partner_id}` may set; absent ones stay as they are. */
 export type PartnerPatch = Partial<
-  Pick<Partner, "name" | "contact_email" | "website_url" | "status" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins">
+  Pick<Partner, "name" | "contact_email" | "website_url" | "status" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins" | "leak_action">
 >;
 
 /** Every write to `partners`, each with its audit and outbox rows (see `Mutation`); both answer from the commit (`RETURNING`). */

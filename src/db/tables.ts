@@ -51,6 +51,10 @@ export const USER_KINDS = ["user", "bot"] as const;
 export const USER_STATUSES = ["active", "deactivated"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
+/** A partner's `leak_action` (schema.sql CHECK): what a correctly signed leak report does to its keys (DESIGN §9). */
+export const LEAK_ACTIONS = ["revoke", "notify"] as const;
+export type LeakAction = (typeof LEAK_ACTIONS)[number];
+
 /** `partners`: the operator's partners (schema.sql). */
 export const partners = table("partners", {
   seq: int(),
@@ -67,6 +71,8 @@ export const partners = table("partners", {
   version: int(),
   created_at: text(),
   updated_at: text(),
+  /** What a correctly signed leak report does to this partner's leaked keys (0008_leaks.sql). */
+  leak_action: text(LEAK_ACTIONS),
 });
 
 /** `users`: people and bots of a partner. */
@@ -119,6 +125,8 @@ export const apiKeys = table("api_keys", {
   version: int(),
   updated_at: text(),
   usage_seq: int(),
+  /** When a leak report first named the key (0008_leaks.sql); null while none has. */
+  leaked_at: nullable(text()),
   /** Expiry notices written, as bits (0009_key_notices.sql, src/events/expiry.ts); reset when expires_at moves. */
   expiry_notices: int(),
 });

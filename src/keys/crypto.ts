@@ -1,5 +1,6 @@
 import { bytesToBase62, randomBase62, toHex } from "../lib/encoding";
-import { ID_LENGTH, SECRET_LENGTH, TAG_LENGTH, TYPE_CODES, keyIdFromBody, type KeyType, type ParsedKey } from "./format";
+import { endsWithChecksum, withChecksum } from "./checksum";
+import { ID_LENGTH, SECRET_LENGTH, TAG_LENGTH, TYPE_CODES, keyIdFromBody, type KeyFormat, type KeyType, type ParsedKey } from "./format";
 
 /** Bumped if the at-rest hashing ever changes; stored per key so old keys keep verifying. */
 export const HASH_VERSION = 1;
@@ -22,20 +23,28 @@ function hmacKey(pepper: string): Promise<CryptoKey> {
  * One HMAC-SHA-256 under the pepper per presented key, over everything before the tag (prefix,
  * type, id, secret). Its first base62 digits are the tag; all of it, in hex, is the digest kept
  * at rest. Knowing a stored digest gives no key: the secret is inside the HMAC's input, and
- * forging a tag needs the pepper.
+ * forging a tag needs the pepper. The format is part of the input, so a checksummed key with its
+ * checksum cut off is not a valid legacy key: each secret has exactly one spelling.
  */
-async function keyMac(pepper: string, signed: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(pepper), new TextEncoder().encode(`key:v${HASH_VERSION}:${signed}`)));
+async function keyMac(pepper: string, signed: string, format: KeyFormat): Promise<Uint8Array> {
+  const domain = format === "legacy" ? `key:v${HASH_VERSION}:` : `key:v${HASH_VERSION}c:`;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(pepper), new TextEncoder().encode(domain + signed)));
 }
 
-/** The digest stored at rest for a full key. */
+/** The digest stored at rest for a full key (either format, told apart by the body's length). */
 export async function hashKey(pepper: string, fullKey: string): Promise<string> {
-  return toHex((await keyMac(pepper, fullKey.slice(0, -TAG_LENGTH))).buffer as ArrayBuffer);
+  const legacy = fullKey.length - fullKey.lastIndexOf("_") - 1 === ID_LENGTH + SECRET_LENGTH + TAG_LENGTH;
+  const signed = legacy ? fullKey.slice(0, -TAG_LENGTH) : fullKey.slice(0, -2 * TAG_LENGTH);
+  return toHex((await keyMac(pepper, signed, legacy ? "legacy" : "checksummed")).buffer as ArrayBuffer);
 }
 
-/** The key's digest when its tag is genuine, null for a forged or mistyped key: a CPU check, no storage. */
+/**
+ * The key's digest when its checksum (if it has one) and tag are genuine, null for a forged or
+ * mistyped key: a CPU check, no storage. The tag does not cover the checksum, so it is checked here.
+ */
 export async function verifiedDigest(pepper: string, key: ParsedKey): Promise<string | null> {
-  const mac = await keyMac(pepper, key.signed);
+  if (key.format === "checksummed" && !endsWithChecksum(key.full)) return null;
+  const mac = await keyMac(pepper, key.signed, key.format);
   return constantTimeEqual(bytesToBase62(mac, TAG_LENGTH), key.tag) ? toHex(mac.buffer as ArrayBuffer) : null;
 }
 
@@ -53,10 +62,20 @@ export interface MintedKey {
   lastFour: string;
 }
 
-/** A fresh key; pass `idPart` to rotate the secret of an existing key id. */
-export async function mintKey(pepper: string, keyPrefix: string, type: KeyType, idPart = randomBase62(ID_LENGTH)): Promise<MintedKey> {
+/**
+ * A fresh key, with its public checksum; pass `idPart` to rotate the secret of an existing key id.
+ * `format: "legacy"` mints a key as issued before checksums existed: for tests proving those still work.
+ */
+export async function mintKey(
+  pepper: string,
+  keyPrefix: string,
+  type: KeyType,
+  idPart = randomBase62(ID_LENGTH),
+  format: KeyFormat = "checksummed",
+): Promise<MintedKey> {
   const signed = `${keyPrefix}_${TYPE_CODES[type]}_${idPart}${randomBase62(SECRET_LENGTH)}`;
-  const mac = await keyMac(pepper, signed);
-  const full = signed + bytesToBase62(mac, TAG_LENGTH);
+  const mac = await keyMac(pepper, signed, format);
+  const tagged = signed + bytesToBase62(mac, TAG_LENGTH);
+  const full = format === "legacy" ? tagged : withChecksum(tagged);
   return { keyId: keyIdFromBody(idPart), full, hash: toHex(mac.buffer as ArrayBuffer), lastFour: full.slice(-4) };
 }

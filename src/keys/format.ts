@@ -1,9 +1,14 @@
 /**
- * Key format: `{KEY_PREFIX}_{type}_{body}`, body = key id (16) + secret (24) + tag (6), all base62.
- * The id is public (lookup, display), the secret holds ~142 bits of CSPRNG entropy, and the tag is an
- * HMAC over everything before it, so forged or mistyped keys die before any storage read.
+ * Key format: `{KEY_PREFIX}_{type}_{body}`, body = key id (16) + secret (24) + tag (6) + checksum (6),
+ * all base62. The id is public (lookup, display), the secret holds ~142 bits of CSPRNG entropy, the
+ * tag is an HMAC over everything before it, so forged or mistyped keys die before any storage read,
+ * and the checksum (./checksum.ts) is a public CRC-32 over everything before it, so secret scanners
+ * can tell our keys from noise offline (DESIGN §9). Keys issued before the checksum existed (body of
+ * 46, no checksum: `legacy`) keep parsing and working; the body's length tells the two apart.
  * Pure: no I/O, no crypto; see `./crypto` for the HMACs.
  */
+import { CHECKSUM_LENGTH, endsWithChecksum } from "./checksum";
+
 export const KEY_TYPES = ["secret", "publishable", "tokenization", "personal"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
@@ -18,7 +23,11 @@ const TYPES_BY_CODE = Object.fromEntries(Object.entries(TYPE_CODES).map(([t, c])
 export const ID_LENGTH = 16;
 export const SECRET_LENGTH = 24;
 export const TAG_LENGTH = 6;
-const BODY = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH + SECRET_LENGTH + TAG_LENGTH}}$`);
+const LEGACY_BODY = ID_LENGTH + SECRET_LENGTH + TAG_LENGTH;
+const BODY = new RegExp(`^(?:[0-9A-Za-z]{${LEGACY_BODY}}|[0-9A-Za-z]{${LEGACY_BODY + CHECKSUM_LENGTH}})$`);
+
+/** `checksummed`: issued with a public checksum (every new key); `legacy`: issued before it existed. */
+export type KeyFormat = "legacy" | "checksummed";
 
 export interface ParsedKey {
   /** Public key id as the API shows it: `key_` + the id part of the body. */
@@ -28,12 +37,16 @@ export interface ParsedKey {
   signed: string;
   tag: string;
   full: string;
+  format: KeyFormat;
 }
 
 export const keyIdFromBody = (idPart: string) => `key_${idPart}`;
 export const isKeyId = (s: string) => /^key_[0-9A-Za-z]{16}$/.test(s);
 
-/** Splits a presented key; null for anything not shaped like one of ours. */
+/**
+ * Splits a presented key; null for anything not shaped like one of ours. Shape only: a mistyped
+ * key still parses (so logs can mask it); `verifiedDigest` (./crypto.ts) checks checksum and tag.
+ */
 export function parseKey(presented: string, keyPrefix: string): ParsedKey | null {
   if (presented.length > 128) return null;
   const parts = presented.split("_");
@@ -41,15 +54,36 @@ export function parseKey(presented: string, keyPrefix: string): ParsedKey | null
   const type = TYPES_BY_CODE[parts[1]!];
   const body = parts[2]!;
   if (!type || !BODY.test(body)) return null;
-  const tagStart = presented.length - TAG_LENGTH;
+  const format: KeyFormat = body.length === LEGACY_BODY ? "legacy" : "checksummed";
+  const tagEnd = presented.length - (format === "checksummed" ? CHECKSUM_LENGTH : 0);
   return {
     keyId: keyIdFromBody(body.slice(0, ID_LENGTH)),
     type,
-    signed: presented.slice(0, tagStart),
-    tag: presented.slice(tagStart),
+    signed: presented.slice(0, tagEnd - TAG_LENGTH),
+    tag: presented.slice(tagEnd - TAG_LENGTH, tagEnd),
     full: presented,
+    format,
   };
 }
+
+const CHECKSUMMED_TOKEN = new RegExp(
+  `^[0-9A-Za-z]{1,32}_(?:${Object.values(TYPE_CODES).join("|")})_[0-9A-Za-z]{${LEGACY_BODY + CHECKSUM_LENGTH}}$`,
+);
+
+/**
+ * Whether `token` is shaped like a Keyward key issued with a public checksum and its checksum is
+ * right: `{prefix}_{sk|pk|tk|pat}_{52 base62}`, the last 6 being the CRC-32 of everything before
+ * them (./checksum.ts). What a secret scanner can check offline, with no secret; it says nothing
+ * about whether the key exists (only the tag and storage can). Any prefix of up to 32 base62
+ * characters is accepted, so a scanner need not know the deployment's KEY_PREFIX. Keys issued
+ * before checksums existed answer false.
+ *
+ * @example
+ * ```ts
+ * hasValidChecksum("kw_sk_…"); // true for a freshly issued key, false after any one-character typo
+ * ```
+ */
+export const hasValidChecksum = (token: string): boolean => token.length <= 128 && CHECKSUMMED_TOKEN.test(token) && endsWithChecksum(token);
 
 /** `kw_sk_<id>`: what lists and logs show instead of a key. */
 export const displayPrefix = (keyPrefix: string, type: KeyType, keyId: string) =>

@@ -36,6 +36,7 @@ import { registerWebhooksDelete } from "./v1_webhooks_delete";
 import { registerWebhooksRotateSecret } from "./v1_webhooks_rotate_secret";
 import { registerWebhookDeliveriesList } from "./v1_webhooks_deliveries";
 import { registerWebhookRedeliver } from "./v1_webhooks_redeliver";
+import { registerLeaks } from "./v1_leaks";
 
 export function registerRoutes(app: App): void {
   registerHealthz(app);
@@ -71,6 +72,7 @@ export function registerRoutes(app: App): void {
   registerWebhooksRotateSecret(app);
   registerWebhookDeliveriesList(app);
   registerWebhookRedeliver(app);
+  registerLeaks(app);
   registerOAuth2Token(app);
   registerWellKnownOAuth(app);
   registerFlexslot(app);

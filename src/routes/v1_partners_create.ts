@@ -35,6 +35,7 @@ export const registerPartnersCreate = (app: App) =>
       scopes: body.scopes ?? [],
       resources: body.resources ?? [],
       allowed_origins: body.allowed_origins ?? [],
+      leak_action: body.leak_action,
     });
     const created = await commitMutation(c.env, write, {
       conflict: () => new ApiError("slug_taken", `A partner with slug "${body.slug}" already exists.`),

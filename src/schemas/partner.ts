@@ -1,8 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { PARTNER_STATUSES, type Partner } from "../db/partners";
+import { LEAK_ACTIONS } from "../db/tables";
 import { Email, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp } from "./common";
 
 export const PartnerStatus = z.enum(PARTNER_STATUSES);
+export const LeakAction = z.enum(LEAK_ACTIONS).openapi({
+  description:
+    "What a correctly signed leak report (`POST /v1/leaks`) does to the partner's leaked keys: `revoke` (default) or only `notify` " +
+    "(`leaked_at` and a `key.leaked` event). Publishable keys are never revoked by a report.",
+});
 
 export const PartnerSchema = z
   .object({
@@ -16,6 +22,7 @@ export const PartnerSchema = z
     scopes: z.array(z.string()),
     resources: z.array(z.string()),
     allowed_origins: z.array(z.string()),
+    leak_action: LeakAction,
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -42,6 +49,7 @@ export const PartnerCreateSchema = z
     scopes: ScopeList.optional(),
     resources: ResourceList.optional(),
     allowed_origins: OriginList.optional(),
+    leak_action: LeakAction.optional(),
   })
   .openapi("PartnerCreate");
 
@@ -55,6 +63,7 @@ export const PartnerPatchSchema = z
     scopes: ScopeList,
     resources: ResourceList,
     allowed_origins: OriginList,
+    leak_action: LeakAction,
   })
   .partial()
   .openapi("PartnerPatch");
@@ -70,6 +79,7 @@ export const serializePartner = (p: Partner): z.infer<typeof PartnerSchema> => (
   scopes: p.scopes,
   resources: p.resources,
   allowed_origins: p.allowed_origins,
+  leak_action: p.leak_action,
   created_at: p.created_at,
   updated_at: p.updated_at,
 });

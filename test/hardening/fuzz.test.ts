@@ -28,7 +28,7 @@ const RUNS = 3000;
 const TEMPLATES = [
   "/healthz", "/openapi.json", "/docs", "/v1/partners", "/v1/partners/{p}", "/v1/partners/{p}/users", "/v1/partners/{p}/keys",
   "/v1/partners/{p}/audit-events", "/v1/audit-events", "/v1/users/{u}", "/v1/keys/{k}", "/v1/keys/{k}/rotate", "/v1/keys/{k}/revoke", "/v1/keys/verify",
-  "/v1/me/key", "/v1/me/partner", "/oauth2/token", "/api/public/v1/me/partner", "/v2/me/apikey", "/v1/api-keys/{p}", "/v1/api-keys/{k}",
+  "/v1/me/key", "/v1/me/partner", "/v1/leaks", "/oauth2/token", "/api/public/v1/me/partner", "/v2/me/apikey", "/v1/api-keys/{p}", "/v1/api-keys/{k}",
   "/.well-known/oauth-authorization-server", "/{x}", "/v1/{x}", "/v1/keys/{x}/{x}",
   "/v1/partners/{p}/webhooks", "/v1/webhooks", "/v1/webhooks/{w}", "/v1/webhooks/{w}/rotate-secret", "/v1/webhooks/{w}/deliveries",
   "/v1/webhooks/{w}/deliveries/{d}/redeliver",

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { mintKey } from "../../src/keys/crypto";
 import { ADMIN, call, createKey, createPartner, createUser, env, requestToken } from "../helpers";
 import { newDeliveryId } from "../../src/db/deliveries";
 import { receiverPath } from "../events/webhooks/helpers";
@@ -154,6 +155,18 @@ describe("tenant isolation", () => {
     expect([moved.status, moved.body.code]).toEqual([400, "validation_error"]);
     // An unknown key is a body-level issue: the path is the body ("json"), the message names the key.
     expect(moved.body.errors).toEqual([{ path: "json", message: expect.stringContaining('"partner_id"') }]);
+  });
+
+  it("a leak report (public) tells B nothing about A's key beyond a label for the token B sent, and changes nothing", async () => {
+    // A token with A's key id and a genuine tag, but a secret B made up: as close to A's key as B can get.
+    const impostor = (await mintKey(env.KEY_PEPPER!, "kw", "secret", w.keyIdA.slice(4))).full;
+    const noise = (await mintKey("not-the-pepper", "kw", "secret", w.keyIdA.slice(4))).full;
+    const res = await call("/v1/leaks", { auth: w.keyB, body: [{ token: impostor, type: "t", url: "u", source: "s" }, { token: noise, type: "t" }] });
+    expect(res.status).toBe(200);
+    expect(res.body.map((v: { label: string }) => v.label)).toEqual(["false_positive", "false_positive"]);
+    expect(res.body.every((v: object) => Object.keys(v).sort().join() === "label,token_hash,token_type")).toBe(true);
+    expect(res.text).not.toContain(w.keyIdA.slice(4));
+    expect(res.text).not.toContain(w.partnerA);
   });
 
   it("after all of it, A's objects are untouched and A's audit trail holds only A's own events", async () => {

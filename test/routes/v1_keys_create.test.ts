@@ -5,7 +5,7 @@ import { call, createKey, createPartner, createUser, partnerWithKey } from "../h
 const KEY_FIELDS = [
   "id", "partner_id", "user_id", "name", "description", "type", "prefix", "last_four", "scopes", "resources",
   "allowed_origins", "allowed_ips", "allowed_agents", "rate_limit_tier", "credits_remaining", "expires_at", "status",
-  "revoked_at", "revoked_by", "created_at", "created_by", "last_used_at", "secret_rotated_at", "updated_at",
+  "revoked_at", "revoked_by", "leaked_at", "created_at", "created_by", "last_used_at", "secret_rotated_at", "updated_at",
 ].sort();
 
 describe("create key", () => {
@@ -13,7 +13,7 @@ describe("create key", () => {
     const p = await createPartner();
     const res = await call(`/v1/partners/${p.id}/keys`, { body: { name: "Backend", type: "secret", scopes: ["charges:read"] } });
     expect(res.status).toBe(201);
-    expect(res.body.key).toMatch(/^kw_sk_[0-9A-Za-z]{46}$/);
+    expect(res.body.key).toMatch(/^kw_sk_[0-9A-Za-z]{52}$/);
     expect(Object.keys(res.body.api_key).sort()).toEqual(KEY_FIELDS);
     expect(res.body.api_key).toMatchObject({
       partner_id: p.id, name: "Backend", type: "secret", status: "active", scopes: ["charges:read"],

@@ -3,7 +3,7 @@ import { call, createPartner, unique } from "../helpers";
 
 const PARTNER_FIELDS = [
   "id", "slug", "name", "contact_email", "website_url", "status", "rate_limit_tier",
-  "scopes", "resources", "allowed_origins", "created_at", "updated_at",
+  "scopes", "resources", "allowed_origins", "leak_action", "created_at", "updated_at",
 ].sort();
 
 describe("create partner", () => {
@@ -14,7 +14,7 @@ describe("create partner", () => {
     });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual(PARTNER_FIELDS);
-    expect(res.body).toMatchObject({ slug, status: "active", rate_limit_tier: "standard", scopes: [], resources: [], allowed_origins: [] });
+    expect(res.body).toMatchObject({ slug, status: "active", rate_limit_tier: "standard", scopes: [], resources: [], allowed_origins: [], leak_action: "revoke" });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(res.body.created_at).toISOString()).toBe(res.body.created_at);
   });

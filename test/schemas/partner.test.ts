@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PARTNER_STATUSES, type Partner } from "../../src/db/partners";
+import { LEAK_ACTIONS } from "../../src/db/tables";
 import { PartnerCreateSchema, PartnerPatchSchema, PartnerSchema, serializePartner } from "../../src/schemas/partner";
 import { refusedPaths } from "../helpers";
 
@@ -23,6 +24,7 @@ const partnerRow = fc.record({
   version: fc.nat(),
   created_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
   updated_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
+  leak_action: fc.constantFrom(...LEAK_ACTIONS),
 }) satisfies fc.Arbitrary<Partner>;
 
 describe("the partner schemas", () => {
