@@ -107,11 +107,11 @@ export async function renderWebhook(c: DashboardContext, place: WebhookPlace, ho
   const body = (
     <>
       <p class="crumbs">
-        <a href={`${place.base}/webhooks`}>Webhooks</a> <span aria-hidden="true">/</span> {hook.url}
+        <a href={`${place.base}/webhooks`}>Webhooks</a> <span aria-hidden="true">/</span> Endpoint
       </p>
       <div class="page-head">
         <h1>
-          <span class="webhook-url">{hook.url}</span> <Badge status={hook.status} />
+          <span class="webhook-title">{hook.url}</span> <Badge status={hook.status} />
         </h1>
         {hook.description ? <p class="muted">{hook.description}</p> : null}
       </div>
