@@ -5,9 +5,11 @@
 // the API with the keys so their usage shows (admitted, rate-limited, out of credits, refused),
 // waits for the keys' first usage flush (their "last used"), then signs in with Chromium and saves
 // light-theme PNGs at 1280×800 (desktop) and 375×812 (phone) of the sign-in page, a partner's keys
-// list, a key's page and the operator's partners console. Needs Chromium (CHROMIUM_PATH, default
-// /usr/bin/chromium), as the browser tests do.
+// list, a key's page, a webhook endpoint's page with its delivery log (deliveries to a receiver this
+// script runs on loopback, WEBHOOK_ALLOW_LOCAL=on) and the operator's partners console. Needs
+// Chromium (CHROMIUM_PATH, default /usr/bin/chromium), as the browser tests do.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { applyMigrations, devVar, freePort, operatorClient, startWrangler, waitForHealthy } from "./lib/local-server.mjs";
@@ -18,7 +20,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const STATE = ".wrangler/screenshots-state";
 const OUT = "docs/screenshots";
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 812 } };
-const SCOPES = ["keys:read", "keys:write", "users:read", "users:write", "audit:read", "charges:read", "charges:write"];
+const SCOPES = ["keys:read", "keys:write", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write", "charges:read", "charges:write"];
 // The default tiers plus a small one, so one key's chart shows rate-limited requests too.
 const TIERS = {
   standard: { limit: 1000, window_seconds: 60 },
@@ -37,9 +39,21 @@ const port = await freePort();
 // The browser uses localhost (as the dashboard's browser test does); Node calls the same server by IP.
 const BASE = `http://localhost:${port}`;
 const API = `http://127.0.0.1:${port}`;
+// A webhook receiver on loopback: its first answer is a 500 (so the log shows a failed attempt and
+// its retry), then 204s.
+let hits = 0;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.statusCode = hits++ === 0 ? 500 : 204;
+    res.end(res.statusCode === 500 ? "receiver restarting" : undefined);
+  });
+});
+await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+const RECEIVER = `http://127.0.0.1:${receiver.address().port}/keyward-hooks`;
 const wrangler = startWrangler(port, {
   stdio: "ignore",
-  vars: { RATE_LIMIT_TIERS: JSON.stringify(TIERS) },
+  vars: { RATE_LIMIT_TIERS: JSON.stringify(TIERS), WEBHOOK_ALLOW_LOCAL: "on", WEBHOOK_RETRY_DELAYS: "2,5,30" },
   extraArgs: ["--ip", "127.0.0.1", "--persist-to", STATE],
 });
 const stop = () => {
@@ -81,6 +95,10 @@ try {
   await must("user grace", `/v1/partners/${acme.id}/users`, {
     body: { first_name: "Grace", last_name: "Hopper", email: "grace@acme-payments.example", role: "ENGINEER", permissions: ["keys:read", "charges:read"] },
   });
+  // Before the keys, so their key.created events reach it.
+  const hook = await must("webhook", `/v1/partners/${acme.id}/webhooks`, {
+    body: { url: RECEIVER, events: ["key.created", "key.rotated", "key.revoked", "rate_limit.exceeded"], description: "Billing sync" },
+  });
   const key = (body) => must(`key ${body.name}`, `/v1/partners/${acme.id}/keys`, { body });
   const pat = await key({ name: "Ada's token", type: "personal", user_id: ada.id, scopes: SCOPES });
   const checkout = await key({ name: "Checkout server", type: "secret", scopes: ["charges:read", "charges:write"], rate_limit_tier: "starter" });
@@ -111,6 +129,17 @@ try {
     const deadline = Date.now() + 120_000;
     while (!(await api(`/v1/keys/${k.api_key.id}`)).body.last_used_at) {
       if (Date.now() > deadline) throw new Error(`no last_used_at for ${k.api_key.name} after 120 s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  // The endpoint's log: every key.created attempt ended, the first failed one retried.
+  {
+    const deadline = Date.now() + 120_000;
+    // Six keys created and one revoked: seven events, each attempt delivered or failed (none queued or sending).
+    const settled = (rows) => rows.length >= 7 && rows.every((d) => d.status === "delivered" || d.status === "failed");
+    while (!settled((await api(`/v1/webhooks/${hook.webhook.id}/deliveries`)).body.data ?? [])) {
+      if (Date.now() > deadline) throw new Error("the webhook's deliveries did not settle within 120 s");
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -146,9 +175,11 @@ try {
   await shoot("sign-in", "/dashboard", null);
   await shoot("keys", "/dashboard/keys", pat.key);
   await shoot("key", `/dashboard/keys/${checkout.api_key.id}`, pat.key);
+  await shoot("webhook", `/dashboard/webhooks/${hook.webhook.id}`, pat.key);
   await shoot("partners", "/dashboard/partners", devVar("ADMIN_TOKEN"));
   console.log(`Saved ${saved.length} screenshots with Chromium ${browser.version()}:\n  ${saved.join("\n  ")}`);
 } finally {
   await browser?.close();
+  receiver.close();
   stop();
 }

@@ -15,6 +15,9 @@ import { registerPartners } from "./pages/partners";
 import { registerPasskeys } from "./pages/passkeys";
 import { registerSignIn, renderSignIn } from "./pages/sign-in";
 import { registerUsers } from "./pages/users";
+import { registerWebhook } from "./pages/webhook";
+import { registerWebhookActions } from "./pages/webhook-actions";
+import { registerWebhooks } from "./pages/webhooks";
 import { clearSessionCookie, currentSession } from "./session";
 import { PageError, pageNotFound, type ApiApp, type DashboardEnv } from "./types";
 
@@ -70,6 +73,9 @@ export function registerDashboard(app: App): void {
   registerKey(dashboard);
   registerKeyActions(dashboard);
   registerUsers(dashboard);
+  registerWebhooks(dashboard);
+  registerWebhook(dashboard);
+  registerWebhookActions(dashboard);
   registerAudit(dashboard);
   registerPasskeys(dashboard);
   dashboard.all("*", (c) => {

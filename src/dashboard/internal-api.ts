@@ -46,6 +46,7 @@ export function internalApi(app: ApiApp, c: DashboardContext, principal: Princip
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body ?? {}),
     patch: (path, body) => call("PATCH", path, body),
+    delete: (path) => call("DELETE", path),
   };
 }
 

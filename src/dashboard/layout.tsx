@@ -51,11 +51,19 @@ type NavItem = [label: string, href: string];
 
 function primaryNav(signedIn: SignedIn | null): NavItem[] {
   if (!signedIn) return [];
-  if (signedIn.kind === "operator") return [["Partners", "/dashboard/partners"], ["Audit log", "/dashboard/audit"]];
-  return [["Overview", "/dashboard"], ["Keys", "/dashboard/keys"], ["Users", "/dashboard/users"], ["Audit log", "/dashboard/audit"], ["Passkeys", "/dashboard/passkeys"]];
+  if (signedIn.kind === "operator") return [["Partners", "/dashboard/partners"], ["Webhooks", "/dashboard/webhooks"], ["Audit log", "/dashboard/audit"]];
+  // Webhooks only for a token that may read them (the API would refuse the page anyway).
+  const webhooks: NavItem[] = signedIn.principal.scopes.includes("webhooks:read") ? [["Webhooks", "/dashboard/webhooks"]] : [];
+  return [["Overview", "/dashboard"], ["Keys", "/dashboard/keys"], ["Users", "/dashboard/users"], ...webhooks, ["Audit log", "/dashboard/audit"], ["Passkeys", "/dashboard/passkeys"]];
 }
 
-const portalNav = (base: string): NavItem[] => [["Overview", base], ["Keys", `${base}/keys`], ["Users", `${base}/users`], ["Audit log", `${base}/audit`]];
+const portalNav = (base: string): NavItem[] => [
+  ["Overview", base],
+  ["Keys", `${base}/keys`],
+  ["Users", `${base}/users`],
+  ["Webhooks", `${base}/webhooks`],
+  ["Audit log", `${base}/audit`],
+];
 
 function Nav({ items, active, label }: { items: NavItem[]; active?: string; label: string }) {
   return (

@@ -40,6 +40,7 @@ export interface InternalApi {
   get<T = any>(path: string): Promise<ApiAnswer<T>>;
   post<T = any>(path: string, body?: unknown): Promise<ApiAnswer<T>>;
   patch<T = any>(path: string, body: unknown): Promise<ApiAnswer<T>>;
+  delete<T = any>(path: string): Promise<ApiAnswer<T>>;
 }
 
 export interface DashboardVariables extends Variables {

@@ -17,6 +17,12 @@ const STATUS_LABELS: Record<string, string> = {
   expired: "Expired",
   suspended: "Suspended",
   deactivated: "Deactivated",
+  enabled: "Enabled",
+  disabled: "Disabled",
+  queued: "Queued",
+  sending: "Sending",
+  delivered: "Delivered",
+  failed: "Failed",
 };
 
 export function Badge({ status }: { status: string }) {
@@ -118,17 +124,20 @@ export function Pager({ href, next, paged }: { href: string; next: string | null
   );
 }
 
-/** A secret shown exactly once, with a copy button (app.js; without JavaScript the text is selectable). */
-export function NewSecret({ title, secret }: { title: string; secret: string }) {
+/**
+ * A secret shown exactly once, with a copy button (app.js; without JavaScript the text is selectable).
+ * `testId` names the element holding it; `note` replaces the default explanation (a key's hash).
+ */
+export function NewSecret({ title, secret, testId = "new-key-secret", note }: { title: string; secret: string; testId?: string; note?: Child }) {
   return (
     <section class="card secret" aria-labelledby="new-secret-title">
       <h2 id="new-secret-title">{title}</h2>
-      <p>Copy it now and store it somewhere safe. It is shown only this once: Keyward keeps only a hash of it.</p>
+      {note ?? <p>Copy it now and store it somewhere safe. It is shown only this once: Keyward keeps only a hash of it.</p>}
       <div class="secret-row">
-        <code id="new-key-secret" data-testid="new-key-secret" class="secret-value">
+        <code id={testId} data-testid={testId} class="secret-value">
           {secret}
         </code>
-        <button type="button" class="button" data-copy="new-key-secret" hidden>
+        <button type="button" class="button" data-copy={testId} hidden>
           Copy
         </button>
       </div>

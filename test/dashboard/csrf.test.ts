@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { createKey, createUser, unique } from "../helpers";
+import { receiverPath } from "../events/webhooks/helpers";
 import { ADMIN, call, isSignInPage, ORIGIN, page, partnerUser, signIn } from "./helpers";
 
 // DESIGN §6 (contract): every POST under /dashboard whose Origin is not the dashboard's own is 403
@@ -21,9 +22,45 @@ interface World {
   userId: string;
   userCookie: string;
   operatorCookie: string;
+  webhookId: string;
+  deliveryId: string;
+  /** An endpoint for each delete route (the operator's view of the partner, the user's portal), so the other routes keep theirs. */
+  doomed: { operator: string; user: string };
 }
 
-const pathOf = (route: string, w: World) => route.replace(":partner_id", w.partnerId).replace(":key_id", w.keyId).replace(":user_id", w.userId);
+const webhookFor = (route: string, w: World) =>
+  route.endsWith("/webhooks/:webhook_id/delete") ? (route.startsWith("/dashboard/partners") ? w.doomed.operator : w.doomed.user) : w.webhookId;
+
+const pathOf = (route: string, w: World) =>
+  route
+    .replace(":partner_id", w.partnerId)
+    .replace(":key_id", w.keyId)
+    .replace(":user_id", w.userId)
+    .replace(":webhook_id", webhookFor(route, w))
+    .replace(":delivery_id", w.deliveryId);
+
+/** Three endpoints of the partner on the loopback receiver, hearing key.created (the world's target key then makes a delivery). */
+async function webhooksOf(partnerId: string) {
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await call(`/v1/partners/${partnerId}/webhooks`, { body: { url: receiverPath().url, events: ["key.created"] } });
+    expect(res.status).toBe(201);
+    ids.push(res.body.webhook.id);
+  }
+  return { webhookId: ids[0]!, doomed: { operator: ids[1]!, user: ids[2]! } };
+}
+
+/** The endpoint's first attempt, once the queue made one (polled, with a deadline). */
+async function firstDelivery(webhookId: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rows: { id: string; status: string }[] = (await call(`/v1/webhooks/${webhookId}/deliveries`)).body.data;
+    const done = rows.find((d) => d.status === "delivered" || d.status === "failed");
+    if (done) return done.id;
+    if (Date.now() > deadline) throw new Error(`no delivery for ${webhookId} within 30 s: ${JSON.stringify(rows)}`);
+    await scheduler.wait(100);
+  }
+}
 
 /** Operator pages live under /dashboard/partners; a partner user's portal everywhere else. */
 const cookieFor = (route: string, w: World) => (route.startsWith("/dashboard/partners") ? w.operatorCookie : w.userCookie);
@@ -47,16 +84,21 @@ const formFor = (w: World) => ({
   slug: unique("csrf"),
   contact_email: "ops@csrf.example",
   website_url: "https://csrf.example",
+  url: receiverPath().url,
+  events: ["key.created"],
 });
 
 describe("the Origin rule on every POST under /dashboard", () => {
   let w: World;
   beforeAll(async () => {
     const { partner, pat } = await partnerUser();
+    const hooks = await webhooksOf(partner.id);
     const target = await createKey(partner.id, { name: "target", scopes: ["keys:read"] });
     // A user of its own, so a refused status change would show on someone no other check reads.
     const other = await createUser(partner.id);
-    w = { partnerId: partner.id, keyId: target.api_key.id, pat, userId: other.id, userCookie: await signIn(pat), operatorCookie: await signIn(ADMIN) };
+    // The Origin rule answers before any page reads the delivery: no need to wait for one.
+    const deliveryId = "dlv_00000000000000000000";
+    w = { partnerId: partner.id, keyId: target.api_key.id, pat, userId: other.id, userCookie: await signIn(pat), operatorCookie: await signIn(ADMIN), ...hooks, deliveryId };
   });
 
   it("finds the dashboard's POST routes in the app (sign-in and sign-out among them)", () => {
@@ -67,7 +109,14 @@ describe("the Origin rule on every POST under /dashboard", () => {
     expect(POST_ROUTES).toEqual(
       expect.arrayContaining(["/dashboard/passkeys", "/dashboard/passkeys/options", "/dashboard/passkeys/:passkey_id/revoke", "/dashboard/sign-in/passkey", "/dashboard/sign-in/passkey/options"]),
     );
-    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(15);
+    expect(POST_ROUTES).toEqual(
+      expect.arrayContaining([
+        "/dashboard/webhooks",
+        "/dashboard/webhooks/:webhook_id/deliveries/:delivery_id/redeliver",
+        "/dashboard/partners/:partner_id/webhooks/:webhook_id/rotate-secret",
+      ]),
+    );
+    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(31);
   });
 
   for (const [label, origin] of [
@@ -87,7 +136,21 @@ describe("the Origin rule on every POST under /dashboard", () => {
       const key = await call(`/v1/keys/${w.keyId}`);
       expect(key.body).toMatchObject({ status: "active", secret_rotated_at: null, name: "target" });
       const audit = await call(`/v1/partners/${w.partnerId}/audit-events`);
-      expect(audit.body.data.map((e: { action: string }) => e.action).sort()).toEqual(["key.created", "key.created", "partner.created", "user.created", "user.created"]);
+      expect(audit.body.data.map((e: { action: string }) => e.action).sort()).toEqual([
+        "key.created",
+        "key.created",
+        "partner.created",
+        "user.created",
+        "user.created",
+        "webhook.created",
+        "webhook.created",
+        "webhook.created",
+      ]);
+      // The endpoints were neither edited, disabled, rotated nor deleted.
+      const hooks: { id: string; events: string[]; status: string }[] = (await call(`/v1/partners/${w.partnerId}/webhooks`)).body.data;
+      expect(hooks.map((h) => [h.id, h.events, h.status]).sort()).toEqual(
+        [w.webhookId, w.doomed.operator, w.doomed.user].map((id) => [id, ["key.created"], "enabled"]).sort(),
+      );
       expect(isSignInPage((await page("/dashboard", { cookie: w.userCookie })).html)).toBe(false);
       expect(isSignInPage((await page("/dashboard/partners", { cookie: w.operatorCookie })).html)).toBe(false);
     });
@@ -95,9 +158,11 @@ describe("the Origin rule on every POST under /dashboard", () => {
 
   it("serves the same requests from the dashboard's own origin (so the 403s above come from the Origin alone)", async () => {
     const { partner, pat } = await partnerUser();
+    const hooks = await webhooksOf(partner.id);
     const target = await createKey(partner.id, { name: "target", scopes: ["keys:read"] });
     const other = await createUser(partner.id);
-    const own: World = { partnerId: partner.id, keyId: target.api_key.id, pat, userId: other.id, userCookie: "", operatorCookie: "" };
+    const deliveryId = await firstDelivery(hooks.webhookId);
+    const own: World = { partnerId: partner.id, keyId: target.api_key.id, pat, userId: other.id, userCookie: "", operatorCookie: "", ...hooks, deliveryId };
     for (const route of POST_ROUTES) {
       const cookie = route === "/dashboard/sign-in" ? null : await signIn(route.startsWith("/dashboard/partners") ? ADMIN : pat);
       const res = await page(pathOf(route, own), { form: formFor(own), cookie });

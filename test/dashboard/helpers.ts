@@ -7,7 +7,7 @@ import { ADMIN, call, createKey, createPartner, createUser, env } from "../helpe
 export const ORIGIN = "http://keyward.test";
 
 /** Every scope the dashboard's portal pages use. */
-export const PORTAL_SCOPES = ["keys:read", "keys:write", "users:read", "users:write", "audit:read"];
+export const PORTAL_SCOPES = ["keys:read", "keys:write", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"];
 
 export interface PageOptions {
   method?: string;
@@ -84,9 +84,9 @@ export async function partnerUser(options: { scopes?: string[]; permissions?: st
   return { partner, user, pat: pat.key, patId: pat.api_key.id };
 }
 
-/** The text inside the element with `data-testid="new-key-secret"`. */
-export function newSecretIn(html: string): string | null {
-  return /data-testid="new-key-secret"[^>]*>\s*([^<\s]+)\s*</.exec(html)?.[1] ?? null;
+/** The text inside the element with `data-testid="new-key-secret"` (or another `testId`). */
+export function newSecretIn(html: string, testId = "new-key-secret"): string | null {
+  return new RegExp(`data-testid="${testId}"[^>]*>\\s*([^<\\s]+)\\s*<`).exec(html)?.[1] ?? null;
 }
 
 export { ADMIN, call, env };

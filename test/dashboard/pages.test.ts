@@ -45,10 +45,10 @@ describe("every dashboard response", () => {
       ["foreign origin", await page("/dashboard/sign-out", { method: "POST", origin: "https://evil.example" })],
       ["not found", await page("/dashboard/nowhere", { cookie: userCookie })],
     ];
-    for (const path of ["/dashboard", "/dashboard/keys", `/dashboard/keys/${patId}`, `/dashboard/keys/${patId}/revoke`, "/dashboard/users", `/dashboard/users/${user.id}`, "/dashboard/audit"]) {
+    for (const path of ["/dashboard", "/dashboard/keys", `/dashboard/keys/${patId}`, `/dashboard/keys/${patId}/revoke`, "/dashboard/users", `/dashboard/users/${user.id}`, "/dashboard/audit", "/dashboard/webhooks"]) {
       responses.push([path, await page(path, { cookie: userCookie })]);
     }
-    for (const path of ["/dashboard", "/dashboard/partners", "/dashboard/audit", base, `${base}/keys`, `${base}/keys/${patId}`, `${base}/users`, `${base}/audit`]) {
+    for (const path of ["/dashboard", "/dashboard/partners", "/dashboard/audit", "/dashboard/webhooks", base, `${base}/keys`, `${base}/keys/${patId}`, `${base}/users`, `${base}/audit`, `${base}/webhooks`]) {
       responses.push([`operator ${path}`, await page(path, { cookie: operatorCookie })]);
     }
     for (const [label, res] of responses) {
