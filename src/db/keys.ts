@@ -184,14 +184,16 @@ export function leakWrite(db: D1Database, ctx: AuditContext, key: KeyRef & Pick<
   const change = updateById(db, apiKeys, key.id, values, { whileNull: "revoked_at", returning: true });
   // key.leaked's reaction (propagateKey) also makes the revocation bite; key.revoked rides along for its subscribers.
   const payload = { previous_origins: key.allowed_origins };
-  return mutation(
+  const companion = companionEvent(db, ctx, { type: "key.revoked", partnerId: key.partner_id, subjectId: key.id, payload });
+  const write = mutation(
     db,
     ctx,
     change,
     rowIfChanged(toKey),
     { type: "key.leaked", partnerId: key.partner_id, subjectId: key.id, payload: { ...payload, data } },
-    companionEvent(db, ctx, { type: "key.revoked", partnerId: key.partner_id, subjectId: key.id, payload }),
+    companion.statements,
   );
+  return { ...write, notices: [companion.id] };
 }
 
 function changeKey(

@@ -89,12 +89,12 @@ export function mutation<T>(
  * A second event of the same change, for a mutation's `alongside`: its audit and outbox rows are
  * chained (`changes() > 0`) to the mutation's own rows, so they exist exactly when the change
  * changed a row. The outbox row is written reacted: the mutation's own event runs the reactions
- * the change needs (the same row, re-read), and its webhooks go out like a notice's (dispatched by
- * the writer or the sweep). E.g. a leak report's revocation: `key.leaked`, then `key.revoked`.
+ * the change needs (the same row, re-read), and its webhooks go out like a notice's: its id goes
+ * into the mutation's `notices`, which `commitMutation` dispatches (the sweep, should that fail). E.g. a leak report's revocation: `key.leaked`, then `key.revoked`.
  */
-export function companionEvent(db: D1Database, ctx: AuditContext, event: EventOf): D1PreparedStatement[] {
+export function companionEvent(db: D1Database, ctx: AuditContext, event: EventOf): { id: string; statements: D1PreparedStatement[] } {
   const id = newAuditEventId();
-  return [
+  const statements = [
     insertInto(
       db,
       auditEvents,
@@ -108,6 +108,7 @@ export function companionEvent(db: D1Database, ctx: AuditContext, event: EventOf
       { ifChanged: true },
     ),
   ];
+  return { id, statements };
 }
 
 /**
