@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, call, createKey, createPartner, createUser } from "./helpers";
 
-const ALL_SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read"];
+const ALL_SCOPES = ["keys:read", "keys:write", "keys:verify", "users:read", "users:write", "audit:read", "webhooks:read", "webhooks:write"];
 
 type Requirement = Record<string, string[]>;
 interface Operation {

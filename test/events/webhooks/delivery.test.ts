@@ -1,6 +1,9 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { call, createKey } from "../../helpers";
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import worker from "../../../src/index";
+import { call, createKey, env } from "../../helpers";
+import { newReporter, report } from "../leaks/reporter";
 import { partnerWithWebhook, receivedUntil, type Received } from "./helpers";
 
 const verified = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers) as { type: string; timestamp: string; data: any };
@@ -8,7 +11,7 @@ const verified = (secret: string, r: Received) => new Webhook(secret).verify(r.b
 describe("webhook delivery through the real queue", () => {
   it("a receiver on loopback gets each subscribed event once, signed as Standard Webhooks says, with the API's own serialization", async () => {
     const types = ["key.created", "key.updated", "key.rotated", "key.revoked", "partner.updated", "partner.suspended"];
-    const { partner, secret, path } = await partnerWithWebhook(types);
+    const { partner, webhook, secret, path } = await partnerWithWebhook(types);
     const { api_key } = await createKey(partner.id);
     expect((await call(`/v1/keys/${api_key.id}`, { method: "PATCH", body: { name: "renamed" } })).status).toBe(200);
     expect((await call(`/v1/keys/${api_key.id}/rotate`, { body: { grace_period_seconds: 0 } })).status).toBe(200);
@@ -24,5 +27,32 @@ describe("webhook delivery through the real queue", () => {
     expect(created.data.api_key).toMatchObject({ id: api_key.id, partner_id: partner.id, last_four: api_key.last_four });
     expect(JSON.stringify(bodies)).not.toMatch(/secret_hash|"key":/);
     expect(bodies.find((b) => b.type === "partner.suspended")!.data.partner).toMatchObject({ id: partner.id, status: "suspended" });
+    // Once each: the log holds one delivered first attempt per event, and nothing else.
+    const log = (await call(`/v1/webhooks/${webhook.id}/deliveries`)).body.data as { attempt: number; status: string; type: string }[];
+    expect(log.map((d) => [d.type, d.attempt, d.status]).sort()).toEqual([...types].sort().map((t) => [t, 1, "delivered"]));
+  }, 60_000);
+});
+
+describe("events no caller's change makes reach their endpoints too", () => {
+  it("a signed leak report: key.leaked with its source and key.revoked, each once", async () => {
+    const { partner, secret, path } = await partnerWithWebhook(["key.leaked", "key.revoked"]);
+    const { key, api_key } = await createKey(partner.id);
+    const reporter = await newReporter();
+    const res = await report([{ token: key, type: "keyward_secret_key", url: "https://github.com/x/y/blob/main/a.env", source: "content" }], { signedBy: reporter });
+    expect(res.body[0].label).toBe("true_positive");
+    const list = await receivedUntil(path, (l) => l.length >= 2);
+    const bodies = list.map((r) => verified(secret, r));
+    expect(bodies.map((b) => b.type).sort()).toEqual(["key.leaked", "key.revoked"]);
+    expect(bodies.find((b) => b.type === "key.leaked")!.data).toMatchObject({ api_key: { id: api_key.id }, source: "content", revoked: true });
+    expect(JSON.stringify(bodies)).not.toContain(key);
+  }, 60_000);
+
+  it("key.expiring from the cron: the 7-day reminder, with the key and the stage", async () => {
+    const { partner, secret, path } = await partnerWithWebhook(["key.expiring"]);
+    const expiresAt = new Date(Date.now() + 6 * 86_400_000).toISOString();
+    const { api_key } = await createKey(partner.id, { expires_at: expiresAt });
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, createExecutionContext());
+    const [first] = await receivedUntil(path, (l) => l.length >= 1);
+    expect(verified(secret, first!)).toMatchObject({ type: "key.expiring", data: { api_key: { id: api_key.id }, days: 7 } });
   }, 60_000);
 });
