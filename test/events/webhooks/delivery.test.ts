@@ -1,10 +1,13 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm } from "cloudflare:test";
+import { guardOf } from "../../../src/limiter/client";
+import { useClock } from "../../../src/lib/clock";
+import { manualClock } from "../../clock";
 import worker from "../../../src/index";
-import { call, createKey, env } from "../../helpers";
+import { call, createKey, createPartner, env, me } from "../../helpers";
 import { newReporter, report } from "../leaks/reporter";
-import { partnerWithWebhook, receivedUntil, type Received } from "./helpers";
+import { partnerWithWebhook, receivedUntil, receiverPath, type Received } from "./helpers";
 
 const verified = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers) as { type: string; timestamp: string; data: any };
 
@@ -54,5 +57,39 @@ describe("events no caller's change makes reach their endpoints too", () => {
     await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, createExecutionContext());
     const [first] = await receivedUntil(path, (l) => l.length >= 1);
     expect(verified(secret, first!)).toMatchObject({ type: "key.expiring", data: { api_key: { id: api_key.id }, days: 7 } });
+  }, 60_000);
+});
+
+describe("every event type reaches an operator endpoint", () => {
+  it("partner.created, credits.low, rate_limit.exceeded and key.expired: each once, for its own partner", async () => {
+    const types = ["partner.created", "credits.low", "rate_limit.exceeded", "key.expired"];
+    const target = receiverPath();
+    const created = await call("/v1/webhooks", { body: { url: target.url, events: types } });
+    expect(created.status).toBe(201);
+    try {
+      const partner = await createPartner();
+      // credits.low: 10 set by the operator, 9 spent leaves 1 (≤ 10%).
+      const spender = await createKey(partner.id, { credits_remaining: 10 });
+      for (let i = 0; i < 9; i++) expect((await me(spender.key)).status).toBe(200);
+      // rate_limit.exceeded: the tiny tier's sixth request in a window.
+      const busy = await createKey(partner.id, { rate_limit_tier: "tiny" });
+      for (let i = 0; i < 6; i++) await me(busy.key);
+      // The guards' notices ride their usage flush (their alarm).
+      for (const id of [spender.api_key.id, busy.api_key.id]) await runDurableObjectAlarm(guardOf(env, id));
+      // key.expired: the cron, run as if the key's expiry had passed.
+      const expiring = await createKey(partner.id, { expires_at: new Date(Date.now() + 60_000).toISOString() });
+      manualClock().advance(120_000);
+      await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, createExecutionContext());
+      useClock(null);
+
+      const mine = (l: Received[]) => l.map((r) => verified(created.body.secret, r)).filter((b) => (b.data.partner ?? b.data.api_key)?.partner_id === partner.id || b.data.partner?.id === partner.id);
+      const list = mine(await receivedUntil(target.path, (l) => mine(l).length >= types.length));
+      expect(list.map((b) => b.type).sort()).toEqual([...types].sort());
+      expect(list.find((b) => b.type === "credits.low")!.data).toMatchObject({ api_key: { id: spender.api_key.id }, credits_remaining: 1 });
+      expect(list.find((b) => b.type === "rate_limit.exceeded")!.data).toMatchObject({ api_key: { id: busy.api_key.id }, limit: 5, name: "tiny" });
+      expect(list.find((b) => b.type === "key.expired")!.data.api_key.id).toBe(expiring.api_key.id);
+    } finally {
+      await call(`/v1/webhooks/${created.body.webhook.id}`, { method: "DELETE" });
+    }
   }, 60_000);
 });
