@@ -1,4 +1,6 @@
 import { newAuditEventId } from "../lib/ids";
+import type { AuditContext } from "./audit";
+import { mutation, rowIfChanged, type Mutation } from "./outbox";
 import { rowMapper } from "./statements";
 import { webhookDeliveries, type RowOf } from "./tables";
 
@@ -131,4 +133,31 @@ export async function pruneDeliveries(db: D1Database, before: string, limit: num
     .bind(before, limit)
     .run();
   return result.meta.changes;
+}
+
+/**
+ * A redelivery asked for by a caller: the attempt `attempt` of the event, queued now, with its
+ * `webhook.redelivered` audit and outbox rows in the same batch. Null when that attempt number
+ * was taken meanwhile (a racing redelivery or retry): then nothing is written.
+ */
+export function redeliveryWrite(
+  db: D1Database,
+  ctx: AuditContext,
+  hook: { id: string; partner_id: string | null },
+  event: { id: string; type: string },
+  attempt: number,
+): Mutation<Delivery | null> {
+  const change = db
+    .prepare(
+      `INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, attempt, state, scheduled_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6) ON CONFLICT (webhook_id, event_id, attempt) DO NOTHING RETURNING *`,
+    )
+    .bind(newDeliveryId(), hook.id, event.id, event.type, attempt, ctx.at);
+  // The operator's endpoints file their audit rows under the empty partner id (src/db/webhooks.ts).
+  return mutation(db, ctx, change, rowIfChanged(toDelivery), {
+    type: "webhook.redelivered",
+    partnerId: hook.partner_id ?? "",
+    subjectId: hook.id,
+    payload: { data: { event_id: event.id, attempt } },
+  });
 }

@@ -142,6 +142,7 @@ export const REACTIONS: Readonly<Record<EventType, readonly Reaction[]>> = {
   "webhook.deleted": [],
   "webhook.secret_rotated": [],
   "webhook.disabled": [],
+  "webhook.redelivered": [],
   // Notices change nothing to propagate: they exist for their webhooks.
   "key.expiring": [],
   "key.expired": [],

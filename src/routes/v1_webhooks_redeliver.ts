@@ -1,9 +1,10 @@
-import { getDelivery, latestAttempt, queueAttempts } from "../db/deliveries";
+import { getDelivery, latestAttempt, redeliveryWrite } from "../db/deliveries";
+import { commitMutation } from "../events/commit";
+import { auditContext } from "./access";
 import { getEvent } from "../db/outbox";
 import { sendDeliveries } from "../events/webhooks/fan-out";
 import { authenticatedRoute, type App } from "../hono";
 import { ApiError, notFound } from "../lib/problem";
-import { nowIso } from "../lib/time";
 import { json } from "../schemas/common";
 import { DeliveryParams, DeliverySchema, serializeDelivery } from "../schemas/webhook";
 import { visibleWebhook } from "./webhook-access";
@@ -15,7 +16,7 @@ const route = authenticatedRoute({
   tags: ["Webhooks"],
   summary: "Send an attempt's event to the endpoint again",
   description:
-    "Queues one more attempt of the same event (same `webhook-id`, fresh timestamp and signature), numbered after the last. Retries follow it only while the attempt count is within WEBHOOK_RETRY_DELAYS. 409 while a newer attempt is still queued or sending.",
+    "Queues one more attempt of the same event (same `webhook-id`, fresh timestamp and signature), numbered after the last, audited as `webhook.redelivered`. Retries follow it only while the attempt count is within WEBHOOK_RETRY_DELAYS. 409 while a newer attempt is still queued or sending.",
   access: { caller: "operator_or_key", scope: "webhooks:write" },
   errors: ["delivery_pending"],
   request: { params: DeliveryParams },
@@ -34,8 +35,7 @@ export const registerWebhookRedeliver = (app: App) =>
     if (last && (last.state === "queued" || last.state === "sending")) {
       throw new ApiError("delivery_pending", "A newer attempt of this event is still queued or sending.");
     }
-    const [queued] = await queueAttempts(c.env.DB, event, [hook.id], (last?.attempt ?? 0) + 1, nowIso());
-    const attempt = queued ? await getDelivery(c.env.DB, queued) : null;
+    const attempt = await commitMutation(c.env, redeliveryWrite(c.env.DB, auditContext(c), hook, event, (last?.attempt ?? 0) + 1));
     // Another redelivery took this attempt number a moment ago.
     if (!attempt) throw new ApiError("delivery_pending", "A newer attempt of this event is still queued or sending.");
     // The sweep re-sends a queued attempt whose message was lost.

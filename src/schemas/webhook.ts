@@ -52,8 +52,8 @@ const WebhookUrl = z
 
 const Events = z
   .array(WebhookEventType)
-  .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
+  .min(1, "Name at least one event type")
+  .max(WEBHOOK_EVENT_TYPES.length, `At most ${WEBHOOK_EVENT_TYPES.length} event types`)
   .transform((types) => [...new Set(types)])
   .openapi({ description: "The event types to deliver; repeats are ignored." });
 

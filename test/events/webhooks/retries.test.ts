@@ -80,6 +80,7 @@ describe("webhook retries (WEBHOOK_RETRY_DELAYS=1,1,1 in the tests)", () => {
     const again = await call(`/v1/webhooks/${webhook.id}/deliveries/${first.id}/redeliver`, { method: "POST" });
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ attempt: 2, event_id: first.event_id, type: "key.created" });
+    expect((await call(`/v1/partners/${partner.id}/audit-events`)).body.data[0]).toMatchObject({ action: "webhook.redelivered", target_id: webhook.id });
     const list = await receivedUntil(path, (l) => l.length >= 2);
     expect(list.map((r) => r.headers["webhook-id"])).toEqual([first.event_id, first.event_id]);
     expect(new Webhook(secret).verify(list[1]!.body, list[1]!.headers)).toMatchObject({ type: "key.created" });
