@@ -166,7 +166,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_unreacted ON events (occurred_at) WHERE reacted_at IS NULL;
 -- A subject's events in order: what is still pending for a key, which later event set its balance.
 CREATE INDEX IF NOT EXISTS events_by_subject ON events (subject_id, seq);
--- Events not yet on the queue for their webhooks (0007_webhooks.sql): the sweep sends them.
+-- Events not yet fanned out to their webhooks (0007_webhooks.sql): the sweep sends them again.
 CREATE INDEX IF NOT EXISTS events_undispatched ON events (occurred_at) WHERE dispatched_at IS NULL;
 
 -- Usage counts per key (DESIGN §7): written by each key's Durable Object with its usage flush.

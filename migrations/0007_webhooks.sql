@@ -1,9 +1,10 @@
 -- Migration 0007: webhooks (DESIGN §8). See schema.sql for the whole schema.
 
 -- The outbox learns its second reader: after the reactions, each event goes onto the queue for
--- its webhooks (`dispatched_at`); the cron sweep sends what never got there. `body` is the
--- webhook body's `data`, frozen by the first dispatch so every endpoint and every retry gets the
--- same bytes. Events from before webhooks existed had no endpoint to reach: marked dispatched.
+-- its webhooks, and `dispatched_at` is set once the consumer has fanned it out (one queued attempt
+-- per endpoint that hears it); until then the cron sweep sends it again. `body` is the webhook
+-- body's `data` as the change committed it (or as the first dispatch found it), frozen so every
+-- endpoint and every retry gets the same bytes. Events from before webhooks had no endpoint to reach.
 ALTER TABLE events ADD COLUMN dispatched_at TEXT;
 ALTER TABLE events ADD COLUMN body TEXT;
 UPDATE events SET dispatched_at = occurred_at;

@@ -147,3 +147,16 @@ export function storageCalls(res: { headers: Headers }): Record<string, number> 
 export const refusedPaths = (result: { error?: { issues: { path: PropertyKey[] }[] } }) => [
   ...new Set(result.error?.issues.map((i) => i.path.join("."))),
 ];
+
+/**
+ * Reads until `done` holds for what `read` gives, or `within` ms (wall clock) pass, and returns the
+ * last reading: for work the queue consumer does on its own schedule. The caller asserts on it.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, within = 20_000): Promise<T> {
+  const deadline = Date.now() + within;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await scheduler.wait(100);
+  }
+}

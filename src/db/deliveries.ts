@@ -44,9 +44,10 @@ export async function queueAttempts(
       )
       .bind(newDeliveryId(), webhookId, event.id, event.type, attempt, at),
   );
+  // Only these endpoints' rows: another endpoint's attempt of the same event is not this caller's to send.
   const queued = db
-    .prepare("SELECT id FROM webhook_deliveries WHERE event_id = ?1 AND attempt = ?2 AND state = 'queued'")
-    .bind(event.id, attempt);
+    .prepare("SELECT id FROM webhook_deliveries WHERE event_id = ?1 AND attempt = ?2 AND state = 'queued' AND webhook_id IN (SELECT value FROM json_each(?3))")
+    .bind(event.id, attempt, JSON.stringify(webhookIds));
   const results = await db.batch([...inserts, queued]);
   return (results.at(-1)!.results as { id: string }[]).map((row) => row.id);
 }

@@ -154,17 +154,12 @@ export async function unreactedEventsOf(db: D1Database, subjectId: string): Prom
 
 /**
  * Records that the event's reactions all succeeded (a row already marked stays as it was) and, in
- * the same write, that it went onto the queue for its webhooks (`dispatched`) and the webhook
- * body's data as of the commit (`body`, kept if one is already frozen).
+ * the same write, the webhook body's data as of the commit (kept if one is already frozen).
  */
-export const markReacted = (db: D1Database, id: string, at: string, also: { dispatched?: boolean; body?: Record<string, unknown> } = {}) =>
+export const markReacted = (db: D1Database, id: string, at: string, body?: Record<string, unknown>) =>
   db
-    .prepare(
-      `UPDATE events SET reacted_at = coalesce(reacted_at, ?2), body = coalesce(body, ?4),
-         dispatched_at = CASE WHEN ?3 THEN coalesce(dispatched_at, ?2) ELSE dispatched_at END
-       WHERE id = ?1 AND (reacted_at IS NULL OR (?3 AND dispatched_at IS NULL))`,
-    )
-    .bind(id, at, also.dispatched ? 1 : 0, also.body ? JSON.stringify(also.body) : null)
+    .prepare("UPDATE events SET reacted_at = ?2, body = coalesce(body, ?3) WHERE id = ?1 AND reacted_at IS NULL")
+    .bind(id, at, body ? JSON.stringify(body) : null)
     .run();
 
 /** Frees a claimed event whose run failed, so the queue's next delivery may claim it at once. */
@@ -223,11 +218,13 @@ export function noticeStatement(db: D1Database, notice: Notice, options: { ifCha
   return { id, statement };
 }
 
-/** Records that events went onto the queue for their webhooks; only the sweep reads the rest. */
-export async function markDispatched(db: D1Database, ids: readonly string[], at: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db.batch(ids.map((id) => db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(id, at)));
-}
+/**
+ * Records that the event is fanned out: one queued attempt exists for each endpoint that hears it
+ * (or none does). Until then the sweep keeps sending it to the queue, so a dispatch message lost
+ * or dead-lettered costs a delay, never the event.
+ */
+export const markDispatched = (db: D1Database, id: string, at: string) =>
+  db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(id, at).run();
 
 export async function getEvent(db: D1Database, id: string): Promise<OutboxEvent | null> {
   const row = await db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first();
@@ -243,7 +240,7 @@ export async function freezeBody(db: D1Database, id: string, body: Record<string
   return row ? (JSON.parse(row.body) as Record<string, unknown>) : body;
 }
 
-/** Ids of events older than `before` that never went onto the queue for their webhooks, oldest first. */
+/** Ids of events older than `before` not fanned out yet (their dispatch message lost, dead-lettered or failing), oldest first. */
 export async function undispatchedEventIds(db: D1Database, before: string, limit: number): Promise<string[]> {
   const { results } = await db
     .prepare("SELECT id FROM events WHERE dispatched_at IS NULL AND occurred_at <= ?1 ORDER BY occurred_at LIMIT ?2")

@@ -1,20 +1,19 @@
-import { markDispatched } from "../db/outbox";
 import type { Bindings } from "../env";
-import { nowIso } from "../lib/time";
 import type { EventMessage } from "./messages";
 
 /**
  * Puts committed events onto the queue for their webhooks (DESIGN §8): the consumer fans each out
- * to its endpoints (./webhooks/fan-out.ts). Best effort by design: an event whose send fails keeps
- * `dispatched_at` NULL and the cron sweep sends it within a couple of minutes, so nothing is lost
- * between the commit and the queue. The queue is at least once; the fan-out and each delivery
- * attempt are idempotent, so a repeated send costs a lookup, never a second POST.
+ * to its endpoints (./webhooks/fan-out.ts), and only the fan-out marks the event `dispatched_at`.
+ * Best effort by design: an event whose send fails, or whose message is lost or dead-lettered,
+ * keeps `dispatched_at` NULL and the cron sweep sends it again, so nothing is lost between the
+ * commit and the endpoints. The queue is at least once; the fan-out and each delivery attempt are
+ * idempotent, so a repeated send costs a lookup, never a second POST.
  */
 export async function dispatchEvents(env: Bindings, eventIds: readonly string[]): Promise<void> {
-  if (await queueDispatch(env, eventIds)) await markDispatched(env.DB, eventIds, nowIso()).catch(() => undefined);
+  await queueDispatch(env, eventIds);
 }
 
-/** Sends the events' dispatch messages; false (logged) when the queue refused them. The caller records success. */
+/** Sends the events' dispatch messages; false (logged) when the queue refused them. */
 export async function queueDispatch(env: Bindings, eventIds: readonly string[]): Promise<boolean> {
   if (eventIds.length === 0) return false;
   try {

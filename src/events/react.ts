@@ -25,10 +25,9 @@ export async function attemptReactions(
   }
   // Then the event goes onto the queue for its webhooks (a failed send leaves it to the sweep). The
   // fan-out waits for the mark below, which stores the body the committing request snapshotted.
-  const queued = event.dispatched_at === null ? await queueDispatch(env, [event.id]) : false;
-  // Best effort: an unmarked row only makes the sweep re-run reactions that are idempotent (and
-  // dispatch again, which delivers nothing twice).
-  await markReacted(env.DB, event.id, nowIso(), { dispatched: queued, body: options.body }).catch((err: unknown) => log("event mark failed", event.id, err));
+  if (event.dispatched_at === null) await queueDispatch(env, [event.id]);
+  // Best effort: an unmarked row only makes the sweep re-run reactions that are idempotent.
+  await markReacted(env.DB, event.id, nowIso(), options.body).catch((err: unknown) => log("event mark failed", event.id, err));
   return null;
 }
 

@@ -38,7 +38,7 @@ export async function sweep(env: Bindings, limit = SWEEP_BATCH) {
   let done = 0;
   // One at a time: a key's reaction may wait for its guard's leases, and this is background work.
   for (const id of ids) if (await react(env, id).catch(() => false)) done++;
-  // Events the queue never got: a crash or a failed send between the commit and the queue.
+  // Events not fanned out: a crash or failed send after the commit, a dispatch lost or dead-lettered.
   const undispatched = await undispatchedEventIds(env.DB, nowIso(at - SWEEP_MIN_AGE_MS), limit);
   await dispatchEvents(env, undispatched);
   const stranded = await strandedDeliveryIds(env.DB, nowIso(at - STRANDED_AFTER_MS), nowIso(at), limit);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { remindExpiring } from "../../src/events/expiry";
 import { manualClock } from "../clock";
-import { call, createKey, createPartner, env } from "../helpers";
+import { call, createKey, createPartner, env, eventually } from "../helpers";
 
 // DESIGN §8: the Cron Trigger writes key.expiring 7 days and 1 day before expires_at, then
 // key.expired, each once, with real D1 and the real scheduled handler.
@@ -56,7 +56,8 @@ describe("expiry notices from the cron", () => {
     const row = await env.DB.prepare("SELECT * FROM events WHERE subject_id = ?1 AND type = 'key.expiring'").bind(key.id).first<NoticeRow>();
     expect(row!.partner_id).toBe(key.partner_id);
     expect(row!.reacted_at, "a notice has no reactions").not.toBeNull();
-    expect(row!.dispatched_at, "put on the webhooks' queue").not.toBeNull();
+    const fannedOut = () => env.DB.prepare("SELECT dispatched_at FROM events WHERE id = ?1").bind(row!.id).first<{ dispatched_at: string | null }>();
+    expect((await eventually(fannedOut, (r) => r?.dispatched_at !== null))?.dispatched_at, "fanned out by the queue consumer").not.toBeNull();
     expect(JSON.parse(row!.payload)).toEqual({ data: { days: 7, expires_at: key.expires_at } });
   });
 

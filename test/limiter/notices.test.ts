@@ -6,7 +6,7 @@ import { GuardNotices, type StoredNoticeState } from "../../src/limiter/guard-no
 import { flushUsage } from "../../src/usage/flush";
 import { UsageTally, type PendingNotice } from "../../src/usage/tally";
 import { manualClock } from "../clock";
-import { call, env, me, partnerWithKey, storageCalls } from "../helpers";
+import { call, env, eventually, me, partnerWithKey, storageCalls } from "../helpers";
 
 // DESIGN §8: credits.low and rate_limit.exceeded come from the key's guard, decided without a
 // storage call of their own and written to D1 with its usage flush, each exactly once.
@@ -45,9 +45,10 @@ describe("rate_limit.exceeded", () => {
     expect(await noticeData(apiKey.id, "rate_limit.exceeded"), "not before the flush").toEqual([]);
     expect(await flush(apiKey.id)).toBe(true);
     expect(await noticeData(apiKey.id, "rate_limit.exceeded")).toEqual([{ limit: 5, window_seconds: 60, name: "tiny" }]);
-    const row = await env.DB.prepare("SELECT partner_id, dispatched_at FROM events WHERE subject_id = ?1 AND type = 'rate_limit.exceeded'").bind(apiKey.id).first<Row>();
+    const row = await env.DB.prepare("SELECT id, partner_id, dispatched_at FROM events WHERE subject_id = ?1 AND type = 'rate_limit.exceeded'").bind(apiKey.id).first<Row>();
     expect(row!.partner_id).toBe(partner.id);
-    expect(row!.dispatched_at, "put on the webhooks' queue after the flush").not.toBeNull();
+    const fannedOut = () => env.DB.prepare("SELECT dispatched_at FROM events WHERE id = ?1").bind(row!.id).first<{ dispatched_at: string | null }>();
+    expect((await eventually(fannedOut, (r) => r?.dispatched_at !== null))?.dispatched_at, "fanned out by the queue consumer").not.toBeNull();
 
     clock.advance(61_000);
     expect(await until(key, 429)).toBeGreaterThan(1);

@@ -1,6 +1,6 @@
 import { queueAttempts } from "../../db/deliveries";
 import { isWebhookEventType } from "../../db/event-types";
-import { getEvent } from "../../db/outbox";
+import { getEvent, markDispatched } from "../../db/outbox";
 import { webhooksHearing } from "../../db/webhooks";
 import type { Bindings } from "../../env";
 import { nowIso } from "../../lib/time";
@@ -19,17 +19,22 @@ import { MAX_QUEUE_DELAY_SECONDS } from "./config";
  */
 export async function fanOut(env: Bindings, eventId: string): Promise<boolean> {
   const event = await getEvent(env.DB, eventId);
-  if (!event || !isWebhookEventType(event.type)) return true;
+  if (!event || event.dispatched_at !== null) return true;
   // The committing request sends this message just before it marks the event reacted and stores
   // the body it snapshotted: wait for that mark, unless the request died (then the current row).
   if (event.reacted_at === null && now() - Date.parse(event.occurred_at) < AWAIT_MARK_MS) return false;
   const type = event.type;
-  const hooks = (await webhooksHearing(env.DB, event.partner_id, event.occurred_at)).filter((hook) => hook.events.includes(type));
-  if (hooks.length === 0) return true;
-  // Frozen before any attempt is queued, so every attempt of every endpoint sends the same data.
-  await webhookData(env, event);
-  const queued = await queueAttempts(env.DB, event, hooks.map((hook) => hook.id), 1, nowIso());
-  await sendDeliveries(env, queued, 0);
+  const hooks = isWebhookEventType(type)
+    ? (await webhooksHearing(env.DB, event.partner_id, event.occurred_at)).filter((hook) => hook.events.includes(type))
+    : [];
+  if (hooks.length > 0) {
+    // Frozen before any attempt is queued, so every attempt of every endpoint sends the same data.
+    await webhookData(env, event);
+    const queued = await queueAttempts(env.DB, event, hooks.map((hook) => hook.id), 1, nowIso());
+    await sendDeliveries(env, queued, 0);
+  }
+  // Last: until this mark the sweep sends the event again (a failure above throws before it).
+  await markDispatched(env.DB, event.id, nowIso());
   return true;
 }
 

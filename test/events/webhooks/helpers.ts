@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { call, createPartner } from "../../helpers";
+import { call, createPartner, eventually } from "../../helpers";
 
 export interface Received {
   path: string;
@@ -19,18 +19,9 @@ export async function received(path: string): Promise<Received[]> {
   return (await res.json()) as Received[];
 }
 
-/**
- * Polls until `done` holds for what the path received, or `within` ms pass. The queue delivers on
- * its own schedule, so the test waits for the outcome, not for a fixed time.
- */
-export async function receivedUntil(path: string, done: (list: Received[]) => boolean, within = 30_000): Promise<Received[]> {
-  const deadline = Date.now() + within;
-  for (;;) {
-    const list = await received(path);
-    if (done(list) || Date.now() > deadline) return list;
-    await scheduler.wait(100);
-  }
-}
+/** What the path has received once `done` holds (or `within` ms passed): the queue delivers on its own schedule. */
+export const receivedUntil = (path: string, done: (list: Received[]) => boolean, within = 30_000): Promise<Received[]> =>
+  eventually(() => received(path), done, within);
 
 /** A partner with an endpoint on the receiver subscribed to `events`; the secret as created. */
 export async function partnerWithWebhook(events: string[], options: { fail?: number } = {}) {

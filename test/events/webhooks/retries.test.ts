@@ -6,7 +6,7 @@ import { SWEEP_MIN_AGE_MS } from "../../../src/events/sweep";
 import { useClock } from "../../../src/lib/clock";
 import { callWith } from "../../hardening/faulty-env";
 import { manualClock } from "../../clock";
-import { ADMIN, call, createKey, env } from "../../helpers";
+import { ADMIN, call, createKey, env, eventually } from "../../helpers";
 import { partnerWithWebhook, received, receivedUntil } from "./helpers";
 
 /** The endpoint's delivery log once `done` holds (polled: the queue delivers on its own schedule). */
@@ -103,5 +103,24 @@ describe("never lost between the commit and the queue", () => {
     useClock(null);
     const list = await receivedUntil(path, (l) => l.length >= 1);
     expect(list.map((r) => r.headers["webhook-id"])).toEqual([event!.id]);
+  }, 60_000);
+
+  it("an event whose dispatch message was lost or dead-lettered stays unfanned, and the sweep sends it again", async () => {
+    const { partner, path } = await partnerWithWebhook(["key.created"]);
+    const { api_key } = await createKey(partner.id);
+    const event = await env.DB.prepare("SELECT id FROM events WHERE subject_id = ?1 AND type = 'key.created'").bind(api_key.id).first<{ id: string }>();
+    // The fan-out is the only mark: a consumer that failed until its message dead-lettered leaves
+    // the event as the request left it, seen here by taking the first delivery back out.
+    await eventually(() => received(path), (l) => l.length >= 1);
+    await env.DB.batch([
+      env.DB.prepare("UPDATE events SET dispatched_at = NULL WHERE id = ?1").bind(event!.id),
+      env.DB.prepare("DELETE FROM webhook_deliveries WHERE event_id = ?1").bind(event!.id),
+    ]);
+    const clock = manualClock();
+    clock.advance(SWEEP_MIN_AGE_MS + 1_000);
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, createExecutionContext());
+    useClock(null);
+    const list = await receivedUntil(path, (l) => l.length >= 2);
+    expect(list.map((r) => r.headers["webhook-id"])).toEqual([event!.id, event!.id]);
   }, 60_000);
 });
