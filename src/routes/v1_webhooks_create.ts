@@ -12,9 +12,9 @@ const route = authenticatedRoute({
   tags: ["Webhooks"],
   summary: "Create a webhook endpoint for a partner's events",
   description:
-    "Deliveries follow Standard Webhooks: sign-checked with the `secret` returned here (and only here). At most 20 endpoints per partner.",
+    "Deliveries follow Standard Webhooks: sign-checked with the `secret` returned here (and only here). At most 20 endpoints per partner. A key subscribing to key events (key.*, credits.low, rate_limit.exceeded), which carry the key, needs keys:read as well.",
   access: { caller: "operator_or_key", scope: "webhooks:write" },
-  errors: ["too_many_webhooks"],
+  errors: ["too_many_webhooks", "scope_escalation"],
   request: { params: PartnerParams, body: jsonBody(WebhookCreateSchema) },
   responses: { 201: json(WebhookWithSecretSchema, "The new endpoint and its signing secret.") },
 });

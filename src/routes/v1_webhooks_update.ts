@@ -4,7 +4,7 @@ import { authenticatedRoute, type App } from "../hono";
 import { json, jsonBody } from "../schemas/common";
 import { serializeWebhook, WebhookParams, WebhookPatchSchema, WebhookSchema } from "../schemas/webhook";
 import { auditContext } from "./access";
-import { checkedTarget, visibleWebhook } from "./webhook-access";
+import { assertMayHear, checkedTarget, visibleWebhook } from "./webhook-access";
 
 const route = authenticatedRoute({
   method: "patch",
@@ -14,6 +14,7 @@ const route = authenticatedRoute({
   summary: "Change an endpoint's URL, events, description or status",
   description: "Setting `status: enabled` on an endpoint Keyward disabled clears its failure record.",
   access: { caller: "operator_or_key", scope: "webhooks:write" },
+  errors: ["scope_escalation"],
   request: { params: WebhookParams, body: jsonBody(WebhookPatchSchema) },
   responses: { 200: json(WebhookSchema, "The changed endpoint.") },
 });
@@ -23,6 +24,7 @@ export const registerWebhooksUpdate = (app: App) =>
     const hook = await visibleWebhook(c, c.req.valid("param").webhook_id);
     const body = c.req.valid("json");
     const patch = { ...body, ...(body.url !== undefined && { url: checkedTarget(c, body.url) }) };
+    if (body.events) assertMayHear(c, body.events);
     const changed = await commitMutation(c.env, webhookWrites.update(c.env.DB, auditContext(c), hook, patch));
     // Null only when a racing DELETE took the row first.
     return c.json(serializeWebhook(changed ?? (await visibleWebhook(c, hook.id))), 200);

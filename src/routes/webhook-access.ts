@@ -25,6 +25,22 @@ export async function visibleWebhook(c: Context<AppEnv>, webhookId: string): Pro
   return hook;
 }
 
+/** Event types whose body carries a key (`data.api_key`): subscribing reads keys, so it needs `keys:read`. */
+const READS_KEYS = (type: string) => type.startsWith("key.") || type === "credits.low" || type === "rate_limit.exceeded";
+
+/**
+ * §3a for subscriptions: an endpoint delivers what its events carry, so a key may subscribe only to
+ * what it could read itself. Key events need `keys:read` among the caller's effective scopes;
+ * partner events carry the partner, which every key of it reads (`GET /v1/me/partner`).
+ */
+export function assertMayHear(c: Context<AppEnv>, events: readonly string[]) {
+  const principal = c.get("principal");
+  if (principal.kind === "operator" || !events.some(READS_KEYS) || principal.scopes.includes("keys:read")) return;
+  throw new ApiError("scope_escalation", "Key events carry the key: subscribing to them needs the keys:read scope.", {
+    errors: [{ path: "events", message: "key.*, credits.low and rate_limit.exceeded need keys:read" }],
+  });
+}
+
 /** The URL under DESIGN §8's target rules (with this deployment's WEBHOOK_ALLOW_LOCAL), else 400 on `url`. */
 export function checkedTarget(c: Context<AppEnv>, url: string): string {
   const verdict = webhookTarget(url, { allowLocal: allowLocalTargets(c.env) });
@@ -35,6 +51,7 @@ export function checkedTarget(c: Context<AppEnv>, url: string): string {
 /** Creates an endpoint for a partner (or, `null`, the operator) and answers 201 with its secret, shown only here. */
 export async function createWebhook(c: Context<AppEnv>, partnerId: string | null, body: { url: string; events: string[]; description?: string | null }) {
   const url = checkedTarget(c, body.url);
+  assertMayHear(c, body.events);
   const pepper = pepperOf(c.env);
   if ((await countWebhooks(c.env.DB, partnerId)) >= MAX_WEBHOOKS) {
     throw new ApiError("too_many_webhooks", `At most ${MAX_WEBHOOKS} endpoints; delete one first.`);

@@ -99,9 +99,9 @@ describe("webhook endpoints", () => {
   });
 
   it("keys need webhooks:read to list and webhooks:write to change; publishable keys may never hold them", async () => {
-    const partner = await createPartner({ scopes: ["webhooks:read", "webhooks:write"] });
+    const partner = await createPartner({ scopes: ["webhooks:read", "webhooks:write", "keys:read"] });
     const reader = await createKey(partner.id, { scopes: ["webhooks:read"] });
-    const writer = await createKey(partner.id, { scopes: ["webhooks:read", "webhooks:write"] });
+    const writer = await createKey(partner.id, { scopes: ["webhooks:read", "webhooks:write", "keys:read"] });
     const { webhook } = await endpoint(partner.id, {}, writer.key);
     expect((await call(`/v1/partners/${partner.id}/webhooks`, { auth: reader.key })).body.data).toHaveLength(1);
     const refused = await call(`/v1/webhooks/${webhook.id}`, { method: "PATCH", auth: reader.key, body: { status: "disabled" } });
@@ -133,5 +133,20 @@ describe("webhook endpoints", () => {
     for (const sql of ["SELECT count(*) AS n FROM webhooks WHERE partner_id = ?1", "SELECT count(*) AS n FROM audit_events WHERE partner_id = ?1 AND action LIKE 'webhook.%'", "SELECT count(*) AS n FROM events WHERE partner_id = ?1 AND type LIKE 'webhook.%'"]) {
       expect((await env.DB.prepare(sql).bind(partner.id).first<{ n: number }>())!.n, sql).toBe(0);
     }
+  });
+
+  it("a key may subscribe only to what it could read: key events need keys:read (§3a), partner events do not", async () => {
+    const partner = await createPartner({ scopes: ["webhooks:write", "keys:read"] });
+    const hooksOnly = await createKey(partner.id, { scopes: ["webhooks:write"] });
+    const body = (events: string[]) => ({ body: { url: publicUrl, events }, auth: hooksOnly.key });
+    for (const events of [["key.created"], ["partner.updated", "credits.low"], ["rate_limit.exceeded"], ["key.leaked"]]) {
+      const res = await call(`/v1/partners/${partner.id}/webhooks`, body(events));
+      expect([res.status, res.body.code, res.body.errors?.[0]?.path], events.join()).toEqual([403, "scope_escalation", "events"]);
+    }
+    const partnerOnly = await call(`/v1/partners/${partner.id}/webhooks`, body(["partner.updated", "partner.suspended"]));
+    expect(partnerOnly.status).toBe(201);
+    const widened = await call(`/v1/webhooks/${partnerOnly.body.webhook.id}`, { method: "PATCH", auth: hooksOnly.key, body: { events: ["key.updated"] } });
+    expect([widened.status, widened.body.code]).toEqual([403, "scope_escalation"]);
+    expect((await call(`/v1/webhooks/${partnerOnly.body.webhook.id}`)).body.events).toEqual(["partner.updated", "partner.suspended"]);
   });
 });
