@@ -162,6 +162,8 @@ export const keyWrites = {
 export interface LeakFinding {
   source: string | null;
   url: string | null;
+  /** Whether a verified reporter (a correctly signed report) said so; an unsigned report carries no source or url. */
+  signed: boolean;
   /** Revoke the key with the flag (a signed report, the partner's `leak_action`, not publishable). */
   revoke: boolean;
 }
@@ -174,7 +176,7 @@ export interface LeakFinding {
  * the guard found nothing to change (already flagged, or revoked meanwhile).
  */
 export function leakWrite(db: D1Database, ctx: AuditContext, key: KeyRef & Pick<ApiKeyRecord, "leaked_at">, finding: LeakFinding): Mutation<ApiKeyRecord | null> {
-  const data = { source: finding.source, url: finding.url, revoked: finding.revoke };
+  const data = { source: finding.source, url: finding.url, signed: finding.signed, revoked: finding.revoke };
   if (!finding.revoke) {
     const change = updateById(db, apiKeys, key.id, { leaked_at: ctx.at, updated_at: ctx.at }, { whileNull: "leaked_at", returning: true });
     return mutation(db, ctx, change, rowIfChanged(toKey), { type: "key.leaked", partnerId: key.partner_id, subjectId: key.id, payload: { data } });

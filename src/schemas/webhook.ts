@@ -33,12 +33,13 @@ export const serializeWebhook = (w: Webhook): z.infer<typeof WebhookSchema> => (
 });
 
 /**
- * The target rules (DESIGN §8) as a pattern: https, the default port, a dotted host name that is
- * not an IP literal nor a local name. The server applies them to the parsed URL (and, with
+ * The target rules (DESIGN §8) as a pattern: https, the default port, a dotted host name whose last
+ * label starts with a letter (so never an IP literal: the URL parser reads a numeric last label as
+ * one) and that is not a local name, in any case. Stricter than the server in places, never looser. The server applies them to the parsed URL (and, with
  * WEBHOOK_ALLOW_LOCAL=on, also admits http, ports and loopback).
  */
 const TARGET_PATTERN =
-  "^https://(?!\\[)(?!(\\d+\\.)*\\d+(/|$))(?![^/]*\\.(local|internal|localhost)\\.?(/|$))[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+\\.?(/[^#\\s]*)?$";
+  "^https://(?![^/?]*\\.([Ll][Oo][Cc][Aa][Ll]|[Ii][Nn][Tt][Ee][Rr][Nn][Aa][Ll]|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])\\.?([/?]|$))(?![Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt]\\.?([/?]|$))[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z][A-Za-z0-9-]*\\.?([/?][^#\\s]*)?$";
 
 const WebhookUrl = z
   .url()

@@ -6,6 +6,7 @@ import { liveSecretHashes, matchingHash, pepperOf } from "../../auth/verify-key"
 import { verifiedDigest } from "../../keys/crypto";
 import { hasValidChecksum, parseKey } from "../../keys/format";
 import { now as clockNow } from "../../lib/clock";
+import { isPast } from "../../lib/time";
 import { commitMutation } from "../commit";
 import { tokenHash, type LeakReport, type LeakVerdict } from "./report";
 
@@ -25,7 +26,8 @@ interface Found {
 /**
  * Answers a leak report (DESIGN §9): each distinct token once, in the order first reported, labelled
  * `true_positive` when it is a real key of this deployment (its tag genuine, and its secret the
- * key's current or previous one), else `false_positive`. Noise dies before any storage read: a
+ * key's current or previous one; for an unsigned report, only a key that would admit it today),
+ * else `false_positive`. Noise dies before any storage read: a
  * checksummed key's checksum and every key's tag are CPU checks. Each real key is flagged and,
  * when `origin.signed` and its partner's `leak_action` is `revoke`, revoked (leakWrite, one batch
  * each); only the labels come back, so a report tells nothing about a key beyond what the
@@ -38,11 +40,18 @@ export async function handleReport(env: Bindings, report: LeakReport, origin: Re
     if (seen.has(item.token)) continue;
     seen.add(item.token);
     const found = await findKey(env, item.token);
-    if (found) await applyLeak(env, found, { source: item.source ?? null, url: item.url ?? null }, origin);
-    verdicts.push({ token_hash: await tokenHash(item.token), token_type: item.type, label: found ? "true_positive" : "false_positive" });
+    // Anyone may send an unsigned report: it learns no more than the token itself would tell it at
+    // GET /v1/me/key (a usable key or nothing), and its words (source, url) reach nobody.
+    const heard = found && (origin.signed || usable(found)) ? found : null;
+    const where = origin.signed ? { source: item.source ?? null, url: item.url ?? null, signed: true } : { source: null, url: null, signed: false };
+    if (heard) await applyLeak(env, heard, where, origin);
+    verdicts.push({ token_hash: await tokenHash(item.token), token_type: item.type, label: heard ? "true_positive" : "false_positive" });
   }
   return verdicts;
 }
+
+/** Whether the key would admit this secret today: live, not revoked, not expired. */
+const usable = ({ record, live }: Found) => live && record.key.revoked_at === null && !isPast(record.key.expires_at, clockNow());
 
 /** The key a token is, or null; storage is read only for a token whose tag is genuine. */
 async function findKey(env: Bindings, token: string): Promise<Found | null> {
@@ -66,7 +75,7 @@ async function findKey(env: Bindings, token: string): Promise<Found | null> {
  * secret rotated out and past its grace period opens nothing). A repeated report writes nothing;
  * a signed one after an unsigned one may still revoke.
  */
-async function applyLeak(env: Bindings, { record, live }: Found, where: { source: string | null; url: string | null }, origin: ReportOrigin) {
+async function applyLeak(env: Bindings, { record, live }: Found, where: { source: string | null; url: string | null; signed: boolean }, origin: ReportOrigin) {
   const { key, partner } = record;
   const revoke = origin.signed && partner.leak_action === "revoke" && key.type !== "publishable" && live && key.revoked_at === null;
   if (!revoke && key.leaked_at !== null) return;

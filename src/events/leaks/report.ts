@@ -23,7 +23,7 @@ export const LeakVerdictSchema = z
   .object({
     token_hash: z.string().openapi({ description: "Hex SHA-256 of the reported token (the token itself is never echoed)." }),
     token_type: z.string(),
-    label: z.enum(LEAK_LABELS).openapi({ description: "`true_positive`: a real key of this deployment (revoked or expired ones included)." }),
+    label: z.enum(LEAK_LABELS).openapi({ description: "`true_positive`: a real key of this deployment (in a signed report, revoked or expired ones included; in an unsigned one, only a key that works today)." }),
   })
   .openapi("LeakVerdict");
 export type LeakVerdict = z.infer<typeof LeakVerdictSchema>;

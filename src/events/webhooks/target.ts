@@ -25,7 +25,10 @@ export function webhookTarget(raw: string, options: { allowLocal?: boolean } = {
   } catch {
     return { ok: false, reason: "Must be an absolute URL." };
   }
-  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  // Trailing dots (any number: `localhost..`) name the same host to a resolver; an empty label
+  // anywhere else is no host name at all.
+  const host = url.hostname.toLowerCase().replace(/\.+$/, "");
+  if (host === "" || host.startsWith(".") || host.includes("..")) return { ok: false, reason: "Must be a host name." };
   const local = options.allowLocal === true && (isLoopbackName(host) || isLoopbackAddress(host));
   if (url.username || url.password) return { ok: false, reason: "Must not carry a user name or password." };
   if (url.hash) return { ok: false, reason: "Must not have a fragment." };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mintKey } from "../../../src/keys/crypto";
 import { call, createKey, createPartner, env, me, storageCalls } from "../../helpers";
 import { auditOf, eventsOf, newReporter, report, sha256Hex } from "./reporter";
+import { manualClock } from "../../clock";
 
 const item = (token: string, type = "keyward_secret_key") => ({ token, type, url: "https://github.com/acme/app/blob/main/.env", source: "content" });
 
@@ -31,7 +32,7 @@ describe("POST /v1/leaks: a signed report", () => {
     await report([item(key)], { signedBy: reporter });
     const events = await eventsOf(api_key.id);
     expect(events.map((e) => e.type)).toEqual(["key.created", "key.leaked", "key.revoked"]);
-    expect(events[1]!.payload.data).toEqual({ source: "content", url: "https://github.com/acme/app/blob/main/.env", revoked: true });
+    expect(events[1]!.payload.data).toEqual({ source: "content", url: "https://github.com/acme/app/blob/main/.env", signed: true, revoked: true });
     expect(events.every((e) => e.reacted_at !== null)).toBe(true);
     expect(await auditOf(api_key.id)).toEqual([
       { action: "key.created", actor: "operator" },
@@ -131,7 +132,24 @@ describe("POST /v1/leaks: an unsigned report", () => {
     expect(stored).toMatchObject({ status: "active", revoked_at: null, leaked_at: expect.any(String) });
     const events = await eventsOf(api_key.id);
     expect(events.map((e) => [e.type, e.payload.data?.revoked])).toEqual([["key.created", undefined], ["key.leaked", false]]);
+    // The reporter is unknown: its words (url, source) reach no partner.
+    expect(events[1]!.payload.data).toEqual({ source: null, url: null, signed: false, revoked: false });
     expect(await auditOf(api_key.id)).toContainEqual({ action: "key.leaked", actor: "leak_report" });
+  });
+
+  it("learns no more than GET /v1/me/key would: a revoked or expired key is false_positive and nothing is written", async () => {
+    const clock = manualClock();
+    const partner = await createPartner();
+    const revoked = await createKey(partner.id);
+    await call(`/v1/keys/${revoked.api_key.id}/revoke`, { method: "POST" });
+    const expiring = await createKey(partner.id, { expires_at: new Date(clock.now() + 60_000).toISOString() });
+    clock.advance(120_000);
+    const res = await report([item(revoked.key), item(expiring.key)]);
+    expect(res.body.map((v: { label: string }) => v.label)).toEqual(["false_positive", "false_positive"]);
+    for (const k of [revoked, expiring]) expect((await eventsOf(k.api_key.id)).map((e) => e.type)).not.toContain("key.leaked");
+    // A signed report still names them: GitHub is told the truth about real secrets.
+    const signed = await report([item(revoked.key)], { signedBy: await newReporter() });
+    expect(signed.body[0].label).toBe("true_positive");
   });
 
   it("a repeated report answers true_positive again without a second event; a later signed one still revokes", async () => {

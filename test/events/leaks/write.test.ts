@@ -5,7 +5,7 @@ import { call, createKey, createPartner, env } from "../../helpers";
 import { auditOf, eventsOf } from "./reporter";
 
 const audit = () => ({ actor: "leak_report", actorName: "Leak report", requestId: "req-test", at: new Date().toISOString() });
-const where = { source: "content", url: "https://github.com/a/b" };
+const where = { source: "content", url: "https://github.com/a/b", signed: true };
 
 describe("leakWrite: one batch per key", () => {
   it("a revocation that lost a race to another revoke writes nothing: no flag, no key.leaked, no key.revoked", async () => {

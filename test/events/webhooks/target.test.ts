@@ -29,7 +29,7 @@ describe("webhook targets (DESIGN §8)", () => {
     }
   });
 
-  it("refuse every IP literal, in any spelling the URL parser reads as one, and local names", () => {
+  it("refuse every IP literal, in any spelling the URL parser reads as one, and local names, however many trailing dots", () => {
     fc.assert(
       fc.property(ipv4, (ip) => {
         expect(webhookTarget(`https://${ip}/`).ok, ip).toBe(false);
@@ -38,6 +38,7 @@ describe("webhook targets (DESIGN §8)", () => {
     for (const url of [
       "https://[::1]/", "https://[fd00::1]/", "https://[::ffff:10.0.0.1]/", "https://0x7f.1/", "https://2130706433/", "https://127.1/",
       "https://localhost/", "https://LOCALHOST./", "https://api.localhost/", "https://printer.local/", "https://db.internal/", "https://intranet/",
+      "https://localhost../", "https://printer.local../", "https://db.internal.../", "https://localhost%2e%2e/", "https://a..example.com/",
     ]) {
       expect(webhookTarget(url).ok, url).toBe(false);
     }
