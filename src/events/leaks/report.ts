@@ -1,7 +1,12 @@
 import { z } from "@hono/zod-openapi";
 
-/** At most this many tokens per report: GitHub batches far fewer; anything more is refused (400), never half-read. */
-export const MAX_REPORTED_TOKENS = 1000;
+/**
+ * At most this many tokens per report, refused (400) beyond, never half-read. GitHub batches far
+ * fewer; each real key costs about eight subrequests (its read, its batch, the reactions' KV, Durable
+ * Object and queue calls), so this keeps a report of nothing but real keys well inside one
+ * invocation's subrequest budget.
+ */
+export const MAX_REPORTED_TOKENS = 100;
 
 const LeakedToken = z
   .object({
