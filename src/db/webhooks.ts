@@ -75,15 +75,18 @@ export const webhookWrites = {
     return mutation(db, ctx, change, rowIfChanged(toWebhook), eventOf("webhook.updated", hook));
   },
 
-  /** The new secret signs from now on; the old one signs too until `previousUntil` (receivers roll over). */
+  /**
+   * The new secret signs from now on; the one it replaces signs too until `previousUntil`
+   * (receivers roll over). "The one it replaces" is read by the statement itself, so of two
+   * rotations at once the first one's secret still signs as the previous for its 24 hours.
+   */
   rotateSecret(db: D1Database, ctx: AuditContext, hook: Webhook, sealed: string, previousUntil: string): Mutation<Webhook | null> {
-    const change = updateById(
-      db,
-      webhooks,
-      hook.id,
-      { secret: sealed, previous_secret: hook.secret, previous_secret_expires_at: previousUntil, updated_at: ctx.at },
-      { returning: true },
-    );
+    const change = db
+      .prepare(
+        `UPDATE webhooks SET previous_secret = secret, secret = ?2, previous_secret_expires_at = ?3, updated_at = ?4
+         WHERE id = ?1 RETURNING *`,
+      )
+      .bind(hook.id, sealed, previousUntil, ctx.at);
     return mutation(db, ctx, change, rowIfChanged(toWebhook), eventOf("webhook.secret_rotated", hook));
   },
 

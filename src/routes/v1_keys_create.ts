@@ -9,7 +9,7 @@ import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { displayPrefix } from "../keys/format";
 import { ApiError, validationError } from "../lib/problem";
 import { KeyCreateSchema, KeyWithSecretSchema, serializeKey } from "../schemas/api-key";
-import { json, jsonBody } from "../schemas/common";
+import { NO_STORE, json, jsonBody } from "../schemas/common";
 import { auditContext, visiblePartner } from "./access";
 import { PartnerParams } from "../schemas/params";
 import { assertKnownTier } from "../config";
@@ -73,5 +73,6 @@ export const registerKeysCreate = (app: App) =>
         hash_version: HASH_VERSION,
       }),
     );
-    return c.json({ key: minted.full, api_key: serializeKey(created, { user }) }, 201);
+    // The only answers holding a secret: no cache, shared or private, may keep them.
+    return c.json({ key: minted.full, api_key: serializeKey(created, { user }) }, 201, NO_STORE);
   });

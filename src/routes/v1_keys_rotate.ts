@@ -8,7 +8,7 @@ import { HASH_VERSION, mintKey } from "../keys/crypto";
 import { ApiError } from "../lib/problem";
 import { nowIso } from "../lib/time";
 import { KeyWithSecretSchema, RotateSchema, serializeKey } from "../schemas/api-key";
-import { json } from "../schemas/common";
+import { NO_STORE, json } from "../schemas/common";
 import { auditContext, visibleKey } from "./access";
 import { KeyParams } from "../schemas/params";
 
@@ -51,5 +51,5 @@ export const registerKeysRotate = (app: App) =>
     };
     const rotated = await commitMutation(c.env, keyWrites.rotate(c.env.DB, audit, key, secret));
     if (!rotated) throw new ApiError("key_revoked", "A revoked key cannot be rotated.");
-    return c.json({ key: minted.full, api_key: serializeKey(rotated, { user }) }, 200);
+    return c.json({ key: minted.full, api_key: serializeKey(rotated, { user }) }, 200, NO_STORE);
   });

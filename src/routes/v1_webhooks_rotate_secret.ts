@@ -6,7 +6,7 @@ import { newWebhookSecret } from "../events/webhooks/signature";
 import { authenticatedRoute, type App } from "../hono";
 import { nowIso } from "../lib/time";
 import { now } from "../lib/clock";
-import { json } from "../schemas/common";
+import { NO_STORE, json } from "../schemas/common";
 import { notFound } from "../lib/problem";
 import { serializeWebhook, WebhookParams, WebhookWithSecretSchema } from "../schemas/webhook";
 import { auditContext } from "./access";
@@ -37,5 +37,5 @@ export const registerWebhooksRotateSecret = (app: App) =>
     const rotated = await commitMutation(c.env, write);
     // Null only when a racing DELETE took the row first: the secret was never stored.
     if (!rotated) throw notFound("webhook");
-    return c.json({ webhook: serializeWebhook(rotated), secret }, 200);
+    return c.json({ webhook: serializeWebhook(rotated), secret }, 200, NO_STORE);
   });

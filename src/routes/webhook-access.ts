@@ -1,3 +1,4 @@
+import { NO_STORE } from "../schemas/common";
 import type { Context } from "hono";
 import { canSeePartner } from "../auth/authenticate";
 import { pepperOf } from "../auth/verify-key";
@@ -67,5 +68,5 @@ export async function createWebhook(c: Context<AppEnv>, partnerId: string | null
     secret: await sealSecret(pepper, id, secret),
   });
   const created = await commitMutation(c.env, write);
-  return c.json({ webhook: serializeWebhook(created), secret }, 201);
+  return c.json({ webhook: serializeWebhook(created), secret }, 201, NO_STORE);
 }

@@ -189,3 +189,6 @@ export function documentResponseHeaders<T extends Doc>(doc: T): T {
   }
   return doc;
 }
+
+/** Headers of an answer that carries a secret (a new key, a webhook secret): never stored by any cache. */
+export const NO_STORE = { "cache-control": "no-store" } as const;

@@ -10,6 +10,8 @@ const publicUrl = "https://hooks.partner.example/keyward";
 async function endpoint(partnerId: string, body: Record<string, unknown> = {}, auth?: string) {
   const res = await call(`/v1/partners/${partnerId}/webhooks`, { body: { url: publicUrl, events: ALL_TYPES, ...body }, ...(auth ? { auth } : {}) });
   expect(res.status, res.text).toBe(201);
+  // An answer holding a secret is kept by no cache.
+  expect(res.headers.get("cache-control")).toBe("no-store");
   return res.body as { webhook: { id: string }; secret: string };
 }
 
