@@ -42,13 +42,13 @@ describe("secret rotation", () => {
     const after = (await call(`/v1/webhooks/${webhook.id}/rotate-secret`, { method: "POST" })).body.secret as string;
     await createKey(partner.id);
     const [during] = await receivedUntil(path, (l) => l.length >= 1);
-    expect(during!.headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(during!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     for (const s of [before, after]) expect(verified(s, during!).type).toBe("key.created");
     // The 24 hours pass (the window's end is data: the consumer reads its own clock).
     await env.DB.prepare("UPDATE webhooks SET previous_secret_expires_at = ?2 WHERE id = ?1").bind(webhook.id, new Date(Date.now() - 1_000).toISOString()).run();
     await createKey(partner.id);
     const last = (await receivedUntil(path, (l) => l.length >= 2))[1]!;
-    expect(last.headers["webhook-signature"].split(" ")).toHaveLength(1);
+    expect(last.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
     expect(verified(after, last).type).toBe("key.created");
     expect(() => verified(before, last)).toThrow();
   }, 60_000);
