@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { LeakAction } from "../db/tables";
 import { expectOk } from "./internal-api";
 import type { PortalNav } from "./layout";
 import { pageNotFound, type DashboardContext, type DashboardEnv, type InternalApi, type Portal, type SignedIn } from "./types";
@@ -13,6 +14,8 @@ export interface PartnerView {
   name: string;
   status: string;
   rate_limit_tier: string;
+  /** What a signed leak report does to its keys (DESIGN §9); only the operator changes it. */
+  leak_action: LeakAction;
   scopes: string[];
   contact_email: string;
   website_url: string;

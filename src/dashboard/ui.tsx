@@ -23,6 +23,7 @@ const STATUS_LABELS: Record<string, string> = {
   sending: "Sending",
   delivered: "Delivered",
   failed: "Failed",
+  leaked: "Leaked",
 };
 
 export function Badge({ status }: { status: string }) {
@@ -99,6 +100,95 @@ export function TableWrap({ label, children }: { label: string; children?: Child
   return (
     <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
       {children}
+    </div>
+  );
+}
+
+/** A column heading: its text, or `{ hidden }` for a column of buttons (named for screen readers only); falsy leaves the column out. */
+export type Column = string | { hidden: string } | false | null | undefined;
+
+/**
+ * A list page's table: scrolling (TableWrap), one heading per column, the rows as `children`. A
+ * row leaves out the same cells as `columns` does (the callers test the same flag for both).
+ */
+export function DataTable({ label, columns, children }: { label: string; columns: Column[]; children?: Child }) {
+  return (
+    <TableWrap label={label}>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((col) =>
+              !col ? null : typeof col === "string" ? (
+                <th scope="col">{col}</th>
+              ) : (
+                <th scope="col">
+                  <span class="visually-hidden">{col.hidden}</span>
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** A term and its value, as a details card lists them. */
+export type DetailRow = [term: string, value: Child];
+
+/** The facts about one object (a key, an endpoint, a user, a partner), as a grid of terms. */
+export function Details({ rows }: { rows: DetailRow[] }) {
+  return (
+    <dl class="details">
+      {rows.map(([term, value]) => (
+        <div>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Scopes, permissions or event types as tags; `empty` in their place when there are none. */
+export function Tags({ items, empty = "None" }: { items: readonly string[]; empty?: string }) {
+  if (items.length === 0) return <span class="muted">{empty}</span>;
+  return <>{items.map((item) => <code class="tag">{item}</code>)}</>;
+}
+
+/**
+ * The page that asks before something that cannot be undone: what happens (`children`), a danger
+ * button posting to `action`, and Cancel back to `cancelHref`. The GET of a confirmation changes
+ * nothing; only its POST acts, under the Origin rule like every other.
+ */
+export function ConfirmCard(props: { title: Child; action: string; label: string; cancelHref: string; children?: Child }) {
+  const { title, action, label, cancelHref, children } = props;
+  return (
+    <section class="card narrow danger" aria-labelledby="confirm-title">
+      <h1 id="confirm-title">{title}</h1>
+      {children}
+      <form method="post" action={action} class="actions">
+        <button type="submit" class="button danger">
+          {label}
+        </button>
+        <a class="button secondary" href={cancelHref}>
+          Cancel
+        </a>
+      </form>
+    </section>
+  );
+}
+
+/** A labelled text input with its hint and the API's errors for it; `id` is unique on the page. */
+export function TextField(props: { id: string; name: string; label: string; value: string; problem?: Problem | null; type?: string; required?: boolean; hint?: string }) {
+  const { id, name, label, value, problem, type = "text", required = false, hint } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input id={id} name={name} type={type} value={value} required={required} aria-describedby={describedBy(problem, name)} />
+      {hint ? <p class="hint">{hint}</p> : null}
+      <FieldErrors problem={problem} field={name} />
     </div>
   );
 }

@@ -77,6 +77,7 @@ const formFor = (w: World) => ({
   allowed_agents: "",
   status: "active",
   rate_limit_tier: "standard",
+  leak_action: "notify",
   first_name: "Eve",
   last_name: "Form",
   email: `${unique("csrf")}@example.com`,
@@ -114,9 +115,10 @@ describe("the Origin rule on every POST under /dashboard", () => {
         "/dashboard/webhooks",
         "/dashboard/webhooks/:webhook_id/deliveries/:delivery_id/redeliver",
         "/dashboard/partners/:partner_id/webhooks/:webhook_id/rotate-secret",
+        "/dashboard/partners/:partner_id/leak-action",
       ]),
     );
-    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(31);
+    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(32);
   });
 
   for (const [label, origin] of [

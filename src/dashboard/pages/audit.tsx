@@ -2,7 +2,7 @@ import { expectOk } from "../internal-api";
 import { renderPage } from "../layout";
 import { portalOf, portalRoute, sessionOf, type DashboardRouter, type PortalView } from "../portal";
 import type { ApiAnswer, DashboardContext, InternalApi } from "../types";
-import { Empty, Pager, TableWrap, When } from "../ui";
+import { DataTable, Empty, Pager, When } from "../ui";
 
 interface AuditEventView {
   id: string;
@@ -23,6 +23,7 @@ const ACTIONS: Record<string, string> = {
   "key.updated": "Key updated",
   "key.rotated": "Key rotated",
   "key.revoked": "Key revoked",
+  "key.leaked": "Key reported leaked",
   "passkey.registered": "Passkey added",
   "passkey.revoked": "Passkey revoked",
 };
@@ -50,6 +51,7 @@ async function namesFor(api: InternalApi, view: PortalView | null): Promise<Name
 /** Links to what an id names, inside the partner's portal at `base`, by its name when known; plain text where there is no page. */
 function IdLink({ id, base, names }: { id: string; base: string; names: Names }) {
   if (id === "operator") return <span>Operator</span>;
+  if (id === "leak_report") return <span>A leak report</span>;
   const name = names.get(id);
   const label = name ? <span title={id}>{name}</span> : <code>{id}</code>;
   if (/^key_/.test(id)) return <a href={`${base}/keys/${id}`}>{label}</a>;
@@ -63,47 +65,33 @@ const baseFor = (view: PortalView | null, partnerId: string) => (view && !view.p
 function AuditTable({ events, view, names }: { events: AuditEventView[]; view: PortalView | null; names: Names }) {
   const global = view === null;
   return (
-    <TableWrap label="Audit events">
-      <table>
-        <thead>
+    <DataTable label="Audit events" columns={["When", global && "Partner", "What", "Who", "On", "Request id"]}>
+      {events.map((e) => {
+        const base = baseFor(view, e.partner_id);
+        return (
           <tr>
-            <th scope="col">When</th>
-            {global ? <th scope="col">Partner</th> : null}
-            <th scope="col">What</th>
-            <th scope="col">Who</th>
-            <th scope="col">On</th>
-            <th scope="col">Request id</th>
+            <td>
+              <When at={e.at} />
+            </td>
+            {global ? (
+              <td>
+                <a href={base}>{names.get(e.partner_id) ?? <code>{e.partner_id.slice(0, 8)}</code>}</a>
+              </td>
+            ) : null}
+            <td>{ACTIONS[e.action] ?? e.action}</td>
+            <td>
+              <IdLink id={e.actor} base={base} names={names} />
+            </td>
+            <td>
+              {e.action.startsWith("partner.") ? <span>The partner</span> : <IdLink id={e.target_id} base={base} names={names} />}
+            </td>
+            <td>
+              <code class="small">{e.request_id}</code>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => {
-            const base = baseFor(view, e.partner_id);
-            return (
-              <tr>
-                <td>
-                  <When at={e.at} />
-                </td>
-                {global ? (
-                  <td>
-                    <a href={base}>{names.get(e.partner_id) ?? <code>{e.partner_id.slice(0, 8)}</code>}</a>
-                  </td>
-                ) : null}
-                <td>{ACTIONS[e.action] ?? e.action}</td>
-                <td>
-                  <IdLink id={e.actor} base={base} names={names} />
-                </td>
-                <td>
-                  {e.action.startsWith("partner.") ? <span>The partner</span> : <IdLink id={e.target_id} base={base} names={names} />}
-                </td>
-                <td>
-                  <code class="small">{e.request_id}</code>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableWrap>
+        );
+      })}
+    </DataTable>
   );
 }
 

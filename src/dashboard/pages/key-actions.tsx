@@ -2,7 +2,7 @@ import { pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
 import type { ApiAnswer, DashboardContext } from "../types";
-import { linesOf } from "../ui";
+import { ConfirmCard, linesOf } from "../ui";
 import { keyOf, renderKey, type KeyDetail, type KeyPageExtras } from "./key";
 
 /** Statuses a form shows next to its fields (the API's own words); anything else is an error page. */
@@ -32,8 +32,7 @@ const keyPath = (view: PortalView, key: KeyDetail, done?: string) => `${view.por
 
 function RevokeConfirm({ view, apiKey: key }: { view: PortalView; apiKey: KeyDetail }) {
   return (
-    <section class="card narrow danger" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">Revoke “{key.name}”?</h1>
+    <ConfirmCard title={`Revoke “${key.name}”?`} action={`${keyPath(view, key)}/revoke`} label="Revoke key" cancelHref={keyPath(view, key)}>
       <p>
         Every request with <code>{`${key.prefix}…${key.last_four}`}</code> is refused from the next one on, including its previous secret if a
         rotation's grace period is still running. This cannot be undone.
@@ -43,15 +42,7 @@ function RevokeConfirm({ view, apiKey: key }: { view: PortalView; apiKey: KeyDet
           <strong>This is the token you signed in with:</strong> revoking it signs you out.
         </p>
       ) : null}
-      <form method="post" action={`${keyPath(view, key)}/revoke`} class="actions">
-        <button type="submit" class="button danger">
-          Revoke key
-        </button>
-        <a class="button secondary" href={keyPath(view, key)}>
-          Cancel
-        </a>
-      </form>
-    </section>
+    </ConfirmCard>
   );
 }
 

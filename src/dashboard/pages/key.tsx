@@ -1,10 +1,9 @@
-import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { expectOk } from "../internal-api";
 import { renderPage } from "../layout";
 import { portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
 import { pageNotFound, type DashboardContext, type Problem } from "../types";
-import { Badge, describedBy, FieldErrors, linesOf, NewSecret, Notice, ProblemNotice, ScopeBoxes, When } from "../ui";
+import { Badge, describedBy, Details, FieldErrors, linesOf, NewSecret, Notice, ProblemNotice, ScopeBoxes, When, type DetailRow } from "../ui";
 import { UsageChartSlot } from "./usage-slot";
 import { KEY_TYPE_LABELS, type KeyView } from "./keys";
 
@@ -47,10 +46,12 @@ export async function keyOf(c: DashboardContext, view: PortalView): Promise<KeyD
   return key;
 }
 
-const actorLabel = (id: string | null, name: string | null | undefined) => (id === "operator" ? "Operator" : name || id || "—");
+/** Who acted, in words: the operator and a leak report (POST /v1/leaks) are actors without a user to name. */
+const actorLabel = (id: string | null, name: string | null | undefined) =>
+  id === "operator" ? "Operator" : id === "leak_report" ? "a leak report" : name || id || "—";
 
-function Details({ apiKey: key }: { apiKey: KeyDetail }) {
-  const rows: [string, Child][] = [
+function KeyDetails({ apiKey: key }: { apiKey: KeyDetail }) {
+  const rows: DetailRow[] = [
     ["Key id", <code>{key.id}</code>],
     ["Type", KEY_TYPE_LABELS[key.type] ?? key.type],
     ["Key", <code>{`${key.prefix}…${key.last_four}`}</code>],
@@ -61,16 +62,26 @@ function Details({ apiKey: key }: { apiKey: KeyDetail }) {
     ["Secret rotated", <When at={key.secret_rotated_at} empty="Not yet" />],
     ["Rate-limit tier", key.rate_limit_tier ?? "The partner's"],
   ];
+  if (key.leaked_at) rows.push(["Reported leaked", <When at={key.leaked_at} />]);
   if (key.revoked_at) rows.push(["Revoked", <><When at={key.revoked_at} /> by {actorLabel(key.revoked_by, key.revoked_by_name)}</>]);
+  return <Details rows={rows} />;
+}
+
+/**
+ * A leak report named this key (DESIGN §9): say so first, and what is left to do. The report may
+ * have revoked it (a signed report, the partner's `leak_action` being `revoke`) or only flagged it.
+ */
+function LeakedNotice({ apiKey: key }: { apiKey: KeyDetail }) {
+  if (!key.leaked_at) return null;
   return (
-    <dl class="details">
-      {rows.map(([term, value]) => (
-        <div>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
+    <Notice kind="error">
+      <p data-testid="key-leaked">
+        <strong>Leaked:</strong> a leak report named this key on <When at={key.leaked_at} />.{" "}
+        {key.status === "active"
+          ? "It still works: rotate its secret, or revoke it, and remove it from where it was published."
+          : "It no longer works; remove it from where it was published."}
+      </p>
+    </Notice>
   );
 }
 
@@ -173,14 +184,16 @@ export async function renderKey(c: DashboardContext, view: PortalView, key: KeyD
       <div class="page-head">
         <h1>
           {key.name} <Badge status={key.status} />
+          {key.leaked_at ? <> <Badge status="leaked" /></> : null}
         </h1>
         {key.description ? <p class="muted">{key.description}</p> : null}
       </div>
       {done ? <Notice kind="success">{done}</Notice> : null}
+      <LeakedNotice apiKey={key} />
       {extra.secret ? <NewSecret title="The key's new secret" secret={extra.secret} /> : null}
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>
-        <Details apiKey={key} />
+        <KeyDetails apiKey={key} />
       </section>
       <UsageChartSlot api={view.api} kind="key" id={key.id} byMinute={c.req.query("usage") === "minute"} />
       {key.status === "active" ? (

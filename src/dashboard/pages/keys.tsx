@@ -5,7 +5,7 @@ import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, typ
 import type { DashboardContext, InternalApi, Problem } from "../types";
 import type { UsageBucket } from "../chart-scale";
 import { Sparkline } from "../usage-chart";
-import { Badge, describedBy, Empty, FieldErrors, NewSecret, Pager, ProblemNotice, ScopeBoxes, TableWrap, When } from "../ui";
+import { Badge, DataTable, describedBy, Empty, FieldErrors, NewSecret, Pager, ProblemNotice, ScopeBoxes, When } from "../ui";
 
 /** A key as the API lists it (the fields the pages read). */
 export interface KeyView {
@@ -26,6 +26,8 @@ export interface KeyView {
   status: string;
   revoked_at: string | null;
   revoked_by: string | null;
+  /** When a leak report (POST /v1/leaks) first named the key; null while none has (DESIGN §9). */
+  leaked_at: string | null;
   created_at: string;
   created_by: string;
   last_used_at: string | null;
@@ -69,50 +71,36 @@ async function KeySparkline({ api, keyId }: { api: InternalApi; keyId: string })
 export function KeysTable({ keys, base, api, compact = false }: { keys: KeyView[]; base: string; api?: InternalApi; compact?: boolean }) {
   const full = !compact && api !== undefined;
   return (
-    <TableWrap label={compact ? "Recent keys" : "Keys"}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            {full ? <th scope="col">Type</th> : null}
-            <th scope="col">Last four</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last used</th>
-            {full ? <th scope="col">Last 24 h</th> : null}
-            {full ? <th scope="col">Created</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr>
-              <td>
-                <a href={`${base}/keys/${k.id}`}>{k.name}</a>
-              </td>
-              {full ? <td>{KEY_TYPE_LABELS[k.type] ?? k.type}</td> : null}
-              <td>
-                <code>…{k.last_four}</code>
-              </td>
-              <td>
-                <Badge status={k.status} />
-              </td>
-              <td>
-                <When at={k.last_used_at} />
-              </td>
-              {full ? (
-                <td>
-                  <KeySparkline api={api!} keyId={k.id} />
-                </td>
-              ) : null}
-              {full ? (
-                <td>
-                  <When at={k.created_at} />
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <DataTable label={compact ? "Recent keys" : "Keys"} columns={["Name", full && "Type", "Last four", "Status", "Last used", full && "Last 24 h", full && "Created"]}>
+      {keys.map((k) => (
+        <tr>
+          <td>
+            <a href={`${base}/keys/${k.id}`}>{k.name}</a>
+          </td>
+          {full ? <td>{KEY_TYPE_LABELS[k.type] ?? k.type}</td> : null}
+          <td>
+            <code>…{k.last_four}</code>
+          </td>
+          <td>
+            <Badge status={k.status} />
+            {k.leaked_at ? <> <Badge status="leaked" /></> : null}
+          </td>
+          <td>
+            <When at={k.last_used_at} />
+          </td>
+          {full ? (
+            <td>
+              <KeySparkline api={api!} keyId={k.id} />
+            </td>
+          ) : null}
+          {full ? (
+            <td>
+              <When at={k.created_at} />
+            </td>
+          ) : null}
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,8 +1,9 @@
 import { rateLimitTiers } from "../../config";
+import type { LeakAction } from "../../db/tables";
 import { renderPage } from "../layout";
 import { portalOf, portalRoute, type DashboardRouter, type PortalView } from "../portal";
 import type { DashboardContext } from "../types";
-import { Badge, Empty, Notice } from "../ui";
+import { Badge, Details, Empty, Notice, Tags } from "../ui";
 import { KeysTable, type KeyView } from "./keys";
 import { UsageChartSlot } from "./usage-slot";
 
@@ -10,48 +11,72 @@ const DONE: Record<string, string> = {
   created: "Partner created. Add its users and keys below.",
   status: "Status saved. It applies to every key of this partner from its next request.",
   tier: "Tier saved. It applies to the partner's keys without a tier of their own.",
+  leak: "Leak handling saved. It applies from the next signed leak report.",
 };
+
+/**
+ * What a partner's `leak_action` does (DESIGN §9), in words: typed by the API's own values, so a
+ * new one cannot be added without saying here what it does.
+ */
+const LEAK_ACTION_TEXT: Record<LeakAction, { label: string; means: string }> = {
+  revoke: {
+    label: "Revoke",
+    means: "Revoke (the default): a leak report signed by GitHub revokes the key at once, and the partner hears of it (key.leaked, key.revoked).",
+  },
+  notify: {
+    label: "Notify only",
+    means: "Notify only: the key is flagged as leaked (key.leaked) but keeps working until the partner rotates or revokes it.",
+  },
+};
+
+/** The operator's choice of what a signed leak report does to this partner's keys (PATCH /v1/partners/{id} {leak_action}). */
+function LeakActionForm({ partner }: { partner: PortalView["partner"] }) {
+  return (
+    <form method="post" action={`/dashboard/partners/${partner.id}/leak-action`} class="stack">
+      <div class="field">
+        <label for="partner-leak-action">Leaked keys</label>
+        <select id="partner-leak-action" name="leak_action" aria-describedby="partner-leak-action-hint">
+          {Object.entries(LEAK_ACTION_TEXT).map(([value, { label }]) => (
+            <option value={value} selected={partner.leak_action === value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <div class="hint" id="partner-leak-action-hint">
+          {Object.values(LEAK_ACTION_TEXT).map(({ means }) => (
+            <p>{means}</p>
+          ))}
+          <p>Either way, an unsigned report only flags a key, and a publishable key (public by design) is never revoked by a report.</p>
+        </div>
+      </div>
+      <button type="submit" class="button">
+        Save leak handling
+      </button>
+    </form>
+  );
+}
 
 function PartnerCard({ view }: { view: PortalView }) {
   const p = view.partner;
   return (
     <section class="card" aria-labelledby="partner-title">
       <h2 id="partner-title">Partner</h2>
-      <dl class="details">
-        <div>
-          <dt>Name</dt>
-          <dd>{p.name}</dd>
-        </div>
-        <div>
-          <dt>Slug</dt>
-          <dd>
-            <code>{p.slug}</code>
-          </dd>
-        </div>
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <Badge status={p.status} />
-          </dd>
-        </div>
-        <div>
-          <dt>Rate-limit tier</dt>
-          <dd>{p.rate_limit_tier}</dd>
-        </div>
-        <div>
-          <dt>Contact</dt>
-          <dd>{p.contact_email}</dd>
-        </div>
-        <div>
-          <dt>Scopes</dt>
-          <dd>{p.scopes.length ? p.scopes.map((s) => <code class="tag">{s}</code>) : <span class="muted">None</span>}</dd>
-        </div>
-      </dl>
+      <Details
+        rows={[
+          ["Name", p.name],
+          ["Slug", <code>{p.slug}</code>],
+          ["Status", <Badge status={p.status} />],
+          ["Rate-limit tier", p.rate_limit_tier],
+          ["Leaked keys", LEAK_ACTION_TEXT[p.leak_action].label],
+          ["Contact", p.contact_email],
+          ["Scopes", <Tags items={p.scopes} />],
+        ]}
+      />
     </section>
   );
 }
 
-/** The operator's controls for one partner: suspend or reactivate, and its tier. */
+/** The operator's controls for one partner: suspend or reactivate, its tier, and what a leak report does. */
 function OperatorControls({ c, view }: { c: DashboardContext; view: PortalView }) {
   const p = view.partner;
   const action = `/dashboard/partners/${p.id}`;
@@ -95,6 +120,7 @@ function OperatorControls({ c, view }: { c: DashboardContext; view: PortalView }
           </button>
         </form>
       </div>
+      <LeakActionForm partner={p} />
     </section>
   );
 }
@@ -142,7 +168,9 @@ async function renderOverview(c: DashboardContext) {
           <section class="card" aria-labelledby="access-title">
             <h2 id="access-title">Your access</h2>
             <p>What you can do here is what your token may do:</p>
-            <p>{signedIn.principal.scopes.length ? signedIn.principal.scopes.map((s) => <code class="tag">{s}</code>) : <span class="muted">No scopes</span>}</p>
+            <p>
+              <Tags items={signedIn.principal.scopes} empty="No scopes" />
+            </p>
           </section>
         ) : (
           <OperatorControls c={c} view={view} />

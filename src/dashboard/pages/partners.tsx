@@ -3,7 +3,7 @@ import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, sessionOf, type DashboardRouter, type PartnerView } from "../portal";
 import { pageNotFound, type DashboardContext, type InternalApi, type Problem } from "../types";
-import { Badge, describedBy, Empty, FieldErrors, linesOf, Notice, Pager, ProblemNotice, TableWrap, When } from "../ui";
+import { Badge, DataTable, describedBy, Empty, FieldErrors, linesOf, Notice, Pager, ProblemNotice, TextField, When } from "../ui";
 import { safeNext } from "./sign-in";
 
 type Page = { data: PartnerView[]; next_cursor: string | null };
@@ -39,16 +39,10 @@ interface PartnerForm {
 const EMPTY_FORM: PartnerForm = { slug: "", name: "", contact_email: "", website_url: "", rate_limit_tier: "", scopes: "" };
 const FORM_FIELDS = ["slug", "name", "contact_email", "website_url", "rate_limit_tier", "scopes"];
 
+/** Every field of a new partner is required by the API, so each input says so too. */
 function Input(props: { name: keyof PartnerForm; label: string; form: PartnerForm; problem?: Problem | null; type?: string; hint?: string }) {
-  const { name, label, form, problem, type = "text", hint } = props;
-  return (
-    <div class="field">
-      <label for={`partner-${name}`}>{label}</label>
-      <input id={`partner-${name}`} name={name} type={type} value={form[name]} required aria-describedby={describedBy(problem, name)} />
-      {hint ? <p class="hint">{hint}</p> : null}
-      <FieldErrors problem={problem} field={name} />
-    </div>
-  );
+  const { name, form, ...rest } = props;
+  return <TextField id={`partner-${name}`} name={name} value={form[name]} required {...rest} />;
 }
 
 function CreatePartnerForm({ c, form, problem }: { c: DashboardContext; form: PartnerForm; problem?: Problem | null }) {
@@ -144,44 +138,28 @@ async function renderPartners(c: DashboardContext, extra: { form?: PartnerForm; 
         {list.length === 0 ? (
           <Empty title={q ? "No partner matches." : "No partners yet — create one below."} />
         ) : (
-          <TableWrap label="Partners">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Slug</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((p) => (
-                  <tr>
-                    <td>
-                      <a href={`/dashboard/partners/${p.id}`}>{p.name}</a>
-                    </td>
-                    <td>
-                      <code>{p.slug}</code>
-                    </td>
-                    <td>
-                      <Badge status={p.status} />
-                    </td>
-                    <td>{p.rate_limit_tier}</td>
-                    <td>
-                      <When at={p.created_at} />
-                    </td>
-                    <td>
-                      <StatusButton partner={p} back={back} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable label="Partners" columns={["Name", "Slug", "Status", "Tier", "Created", { hidden: "Actions" }]}>
+            {list.map((p) => (
+              <tr>
+                <td>
+                  <a href={`/dashboard/partners/${p.id}`}>{p.name}</a>
+                </td>
+                <td>
+                  <code>{p.slug}</code>
+                </td>
+                <td>
+                  <Badge status={p.status} />
+                </td>
+                <td>{p.rate_limit_tier}</td>
+                <td>
+                  <When at={p.created_at} />
+                </td>
+                <td>
+                  <StatusButton partner={p} back={back} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         {q ? null : <Pager href="/dashboard/partners" next={next} paged={cursor !== ""} />}
       </section>
@@ -238,6 +216,15 @@ export function registerPartners(router: DashboardRouter): void {
       const f = await formOf(c);
       const status = f.one("status") === "suspended" ? "suspended" : "active";
       return patchPartner(c, { status }, "status", f.one("back") || `/dashboard/partners/${c.req.param("partner_id")}`);
+    }),
+  );
+
+  // Operator-only in the API too (§9); the route's check only spares a partner user the round trip.
+  router.post(
+    "/partners/:partner_id/leak-action",
+    operatorOnly(async (c) => {
+      const leakAction = (await formOf(c)).one("leak_action");
+      return patchPartner(c, { leak_action: leakAction }, "leak", `/dashboard/partners/${c.req.param("partner_id")}`);
     }),
   );
 

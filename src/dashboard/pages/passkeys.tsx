@@ -19,7 +19,7 @@ import {
 import { sessionOf, type DashboardRouter } from "../portal";
 import { endPresentedSession, openSession } from "../session";
 import { pageNotFound, type DashboardContext, type SignedIn } from "../types";
-import { Badge, Empty, Notice, TableWrap, When } from "../ui";
+import { Badge, ConfirmCard, DataTable, Empty, Notice, When } from "../ui";
 import { NoPasskeysHere, PASSKEYS_JS } from "./passkey-sign-in";
 import { safeNext } from "./sign-in";
 
@@ -84,45 +84,32 @@ function PasskeyList({ passkeys, live }: { passkeys: Passkey[]; live: ReadonlySe
     );
   }
   return (
-    <TableWrap label="Passkeys">
-      <table>
-        <thead>
+    <DataTable label="Passkeys" columns={["Name", "Added", "Last used", "Status", "Action"]}>
+      {passkeys.map((p) => {
+        const status = passkeyStatus(p, live);
+        return (
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Added</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Status</th>
-            <th scope="col">Action</th>
+            <td>{p.name}</td>
+            <td>
+              <When at={p.created_at} />
+            </td>
+            <td>
+              <When at={p.last_used_at} />
+            </td>
+            <td>
+              <Badge status={status} />
+            </td>
+            <td>
+              {status === "revoked" ? null : (
+                <a class="button danger small" href={`/dashboard/passkeys/${p.id}/revoke`} aria-label={`Revoke ${p.name}`}>
+                  Revoke…
+                </a>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {passkeys.map((p) => {
-            const status = passkeyStatus(p, live);
-            return (
-              <tr>
-                <td>{p.name}</td>
-                <td>
-                  <When at={p.created_at} />
-                </td>
-                <td>
-                  <When at={p.last_used_at} />
-                </td>
-                <td>
-                  <Badge status={status} />
-                </td>
-                <td>
-                  {status === "revoked" ? null : (
-                    <a class="button danger small" href={`/dashboard/passkeys/${p.id}/revoke`} aria-label={`Revoke ${p.name}`}>
-                      Revoke…
-                    </a>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableWrap>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -159,23 +146,14 @@ async function ownPasskey(c: DashboardContext): Promise<Passkey> {
 
 function RevokeConfirm({ passkey, own }: { passkey: Passkey; own: boolean }) {
   return (
-    <section class="card narrow danger" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">Revoke the passkey “{passkey.name}”?</h1>
+    <ConfirmCard title={`Revoke the passkey “${passkey.name}”?`} action={`/dashboard/passkeys/${passkey.id}/revoke`} label="Revoke passkey" cancelHref="/dashboard/passkeys">
       <p>It can no longer sign in, and every session it opened ends. This cannot be undone; you can add a new passkey at any time.</p>
       {own ? (
         <p>
           <strong>You signed in with this passkey:</strong> revoking it signs you out.
         </p>
       ) : null}
-      <form method="post" action={`/dashboard/passkeys/${passkey.id}/revoke`} class="actions">
-        <button type="submit" class="button danger">
-          Revoke passkey
-        </button>
-        <a class="button secondary" href="/dashboard/passkeys">
-          Cancel
-        </a>
-      </form>
-    </section>
+    </ConfirmCard>
   );
 }
 

@@ -2,7 +2,7 @@ import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
 import { pageNotFound, type DashboardContext, type Problem } from "../types";
-import { Badge, describedBy, Empty, FieldErrors, Notice, Pager, ProblemNotice, ScopeBoxes, TableWrap, When } from "../ui";
+import { Badge, DataTable, Details, Empty, FieldErrors, Notice, Pager, ProblemNotice, ScopeBoxes, Tags, TextField, When } from "../ui";
 
 interface UserView {
   id: string;
@@ -30,16 +30,8 @@ interface UserForm {
 const EMPTY_FORM: UserForm = { first_name: "", last_name: "", email: "", role: "", kind: "user", permissions: [] };
 const FORM_FIELDS = ["first_name", "last_name", "email", "role", "kind", "permissions"];
 
-function TextField(props: { name: keyof UserForm; label: string; value: string; problem?: Problem | null; type?: string; required?: boolean; hint?: string }) {
-  const { name, label, value, problem, type = "text", required = false, hint } = props;
-  return (
-    <div class="field">
-      <label for={`user-${name}`}>{label}</label>
-      <input id={`user-${name}`} name={name} type={type} value={value} required={required} aria-describedby={describedBy(problem, name)} />
-      {hint ? <p class="hint">{hint}</p> : null}
-      <FieldErrors problem={problem} field={name} />
-    </div>
-  );
+function UserField(props: { name: keyof UserForm; label: string; value: string; problem?: Problem | null; type?: string; required?: boolean; hint?: string }) {
+  return <TextField id={`user-${props.name}`} {...props} />;
 }
 
 function CreateUserForm({ view, form, problem }: { view: PortalView; form: UserForm; problem?: Problem | null }) {
@@ -49,12 +41,12 @@ function CreateUserForm({ view, form, problem }: { view: PortalView; form: UserF
       <ProblemNotice problem={problem} fields={FORM_FIELDS} />
       <form method="post" action={`${view.portal.base}/users`} class="stack">
         <div class="grid-2">
-          <TextField name="first_name" label="First name" value={form.first_name} problem={problem} required />
-          <TextField name="last_name" label="Last name" value={form.last_name} problem={problem} />
+          <UserField name="first_name" label="First name" value={form.first_name} problem={problem} required />
+          <UserField name="last_name" label="Last name" value={form.last_name} problem={problem} />
         </div>
-        <TextField name="email" label="Email" type="email" value={form.email} problem={problem} required />
+        <UserField name="email" label="Email" type="email" value={form.email} problem={problem} required />
         <div class="grid-2">
-          <TextField name="role" label="Role" value={form.role} problem={problem} required hint="Letters, digits and _, such as BUSINESS_MANAGER." />
+          <UserField name="role" label="Role" value={form.role} problem={problem} required hint="Letters, digits and _, such as BUSINESS_MANAGER." />
           <div class="field">
             <label for="user-kind">Kind</label>
             <select id="user-kind" name="kind">
@@ -101,38 +93,24 @@ async function renderUsers(c: DashboardContext, view: PortalView, extra: { form?
         {page.data.length === 0 ? (
           <Empty title={cursor ? "No more users." : "No users yet — add one below."} />
         ) : (
-          <TableWrap label="Users">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((u) => (
-                  <tr>
-                    <td>
-                      <a href={`${portal.base}/users/${u.id}`}>{u.name}</a>
-                    </td>
-                    <td>{u.email}</td>
-                    <td>{u.role}</td>
-                    <td>{u.kind === "bot" ? "Bot" : "Person"}</td>
-                    <td>
-                      <Badge status={u.status ?? "active"} />
-                    </td>
-                    <td>
-                      <When at={u.created_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable label="Users" columns={["Name", "Email", "Role", "Kind", "Status", "Added"]}>
+            {page.data.map((u) => (
+              <tr>
+                <td>
+                  <a href={`${portal.base}/users/${u.id}`}>{u.name}</a>
+                </td>
+                <td>{u.email}</td>
+                <td>{u.role}</td>
+                <td>{u.kind === "bot" ? "Bot" : "Person"}</td>
+                <td>
+                  <Badge status={u.status ?? "active"} />
+                </td>
+                <td>
+                  <When at={u.created_at} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <Pager href={`${portal.base}/users`} next={page.next_cursor} paged={cursor !== ""} />
       </section>
@@ -146,36 +124,16 @@ function UserDetails({ user }: { user: UserView }) {
   return (
     <section class="card" aria-labelledby="user-details-title">
       <h2 id="user-details-title">Details</h2>
-      <dl class="details">
-        <div>
-          <dt>User id</dt>
-          <dd>
-            <code>{user.id}</code>
-          </dd>
-        </div>
-        <div>
-          <dt>Email</dt>
-          <dd>{user.email}</dd>
-        </div>
-        <div>
-          <dt>Role</dt>
-          <dd>{user.role}</dd>
-        </div>
-        <div>
-          <dt>Kind</dt>
-          <dd>{user.kind === "bot" ? "Bot" : "Person"}</dd>
-        </div>
-        <div>
-          <dt>Permissions</dt>
-          <dd>{user.permissions.length ? user.permissions.map((p) => <code class="tag">{p}</code>) : <span class="muted">None</span>}</dd>
-        </div>
-        <div>
-          <dt>Added</dt>
-          <dd>
-            <When at={user.created_at} />
-          </dd>
-        </div>
-      </dl>
+      <Details
+        rows={[
+          ["User id", <code>{user.id}</code>],
+          ["Email", user.email],
+          ["Role", user.role],
+          ["Kind", user.kind === "bot" ? "Bot" : "Person"],
+          ["Permissions", <Tags items={user.permissions} />],
+          ["Added", <When at={user.created_at} />],
+        ]}
+      />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, type DashboardRouter } from "../portal";
 import type { ApiAnswer, DashboardContext } from "../types";
+import { ConfirmCard } from "../ui";
 import { renderWebhook, type WebhookPageExtras } from "./webhook";
 import { hookPath, webhookOf, webhookRoute, type WebhookForm, type WebhookPlace, type WebhookView } from "./webhook-place";
 
@@ -25,21 +26,12 @@ function hookAction(action: (c: DashboardContext, place: WebhookPlace, hook: Web
 
 function DeleteConfirm({ place, hook }: { place: WebhookPlace; hook: WebhookView }) {
   return (
-    <section class="card narrow danger" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">Delete this endpoint?</h1>
+    <ConfirmCard title="Delete this endpoint?" action={`${hookPath(place, hook)}/delete`} label="Delete endpoint" cancelHref={hookPath(place, hook)}>
       <p>
         <code>{hook.url}</code> stops receiving events at once; attempts still queued for it are dropped, and its delivery log is deleted with
         it. This cannot be undone.
       </p>
-      <form method="post" action={`${hookPath(place, hook)}/delete`} class="actions">
-        <button type="submit" class="button danger">
-          Delete endpoint
-        </button>
-        <a class="button secondary" href={hookPath(place, hook)}>
-          Cancel
-        </a>
-      </form>
-    </section>
+    </ConfirmCard>
   );
 }
 

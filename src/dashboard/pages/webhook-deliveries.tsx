@@ -1,6 +1,6 @@
 import { expectOk } from "../internal-api";
 import type { Problem } from "../types";
-import { Badge, Empty, Pager, ProblemNotice, TableWrap, When } from "../ui";
+import { Badge, DataTable, Empty, Pager, ProblemNotice, When } from "../ui";
 import type { DeliveryView, WebhookPlace, WebhookView } from "./webhook-place";
 
 /** What an attempt got back: the status code, else why there was none (timeout, network…), with the answer's start on hover. */
@@ -35,56 +35,37 @@ export async function DeliveryLog(props: { place: WebhookPlace; hook: WebhookVie
           <p class="muted">Attempts appear here once an event the endpoint subscribes to happens.</p>
         </Empty>
       ) : (
-        <TableWrap label="Delivery attempts">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Event</th>
-                <th scope="col">Attempt</th>
-                <th scope="col">Status</th>
-                <th scope="col">Response</th>
-                <th scope="col">Next retry</th>
-                {place.canWrite ? (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((d) => (
-                <tr data-delivery={d.id}>
-                  <td>
-                    <When at={d.at ?? d.scheduled_at} />
-                  </td>
-                  <td>
-                    <code title={`Event ${d.event_id}`}>{d.type}</code>
-                  </td>
-                  <td>{String(d.attempt)}</td>
-                  <td>
-                    <Badge status={d.status} />
-                  </td>
-                  <td>
-                    <Outcome d={d} />
-                  </td>
-                  <td>
-                    <When at={d.next_retry_at} empty="—" />
-                  </td>
-                  {place.canWrite ? (
-                    <td>
-                      <form method="post" action={action(d)}>
-                        <button type="submit" class="button secondary small" aria-label={`Redeliver ${d.type}, attempt ${d.attempt}`}>
-                          Redeliver
-                        </button>
-                      </form>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable label="Delivery attempts" columns={["Time", "Event", "Attempt", "Status", "Response", "Next retry", place.canWrite && { hidden: "Actions" }]}>
+          {page.data.map((d) => (
+            <tr data-delivery={d.id}>
+              <td>
+                <When at={d.at ?? d.scheduled_at} />
+              </td>
+              <td>
+                <code title={`Event ${d.event_id}`}>{d.type}</code>
+              </td>
+              <td>{String(d.attempt)}</td>
+              <td>
+                <Badge status={d.status} />
+              </td>
+              <td>
+                <Outcome d={d} />
+              </td>
+              <td>
+                <When at={d.next_retry_at} empty="—" />
+              </td>
+              {place.canWrite ? (
+                <td>
+                  <form method="post" action={action(d)}>
+                    <button type="submit" class="button secondary small" aria-label={`Redeliver ${d.type}, attempt ${d.attempt}`}>
+                      Redeliver
+                    </button>
+                  </form>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Pager href={`${place.base}/webhooks/${hook.id}`} next={page.next_cursor} paged={cursor !== ""} />
     </section>

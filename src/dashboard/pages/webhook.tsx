@@ -1,9 +1,8 @@
-import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { renderPage } from "../layout";
 import type { DashboardRouter } from "../portal";
 import type { DashboardContext, Problem } from "../types";
-import { Badge, NewSecret, Notice, ProblemNotice, When } from "../ui";
+import { Badge, Details, NewSecret, Notice, ProblemNotice, Tags, When, type DetailRow } from "../ui";
 import { DeliveryLog } from "./webhook-deliveries";
 import { formOfHook, hookPath, SecretNote, WEBHOOK_FIELDS, WebhookFields, webhookOf, webhookRoute, type WebhookForm, type WebhookPlace, type WebhookView } from "./webhook-place";
 
@@ -24,26 +23,17 @@ export interface WebhookPageExtras {
   form?: WebhookForm;
 }
 
-function Details({ hook }: { hook: WebhookView }) {
-  const rows: [string, Child][] = [
+function HookDetails({ hook }: { hook: WebhookView }) {
+  const rows: DetailRow[] = [
     ["Endpoint id", <code>{hook.id}</code>],
     ["URL", <code>{hook.url}</code>],
     ["Status", <Badge status={hook.status} />],
-    ["Events", hook.events.map((e) => <code class="tag">{e}</code>)],
+    ["Events", <Tags items={hook.events} />],
     ["Created", <When at={hook.created_at} />],
     ["Updated", <When at={hook.updated_at} />],
   ];
   if (hook.disabled_reason) rows.push(["Disabled by Keyward", hook.disabled_reason]);
-  return (
-    <dl class="details">
-      {rows.map(([term, value]) => (
-        <div>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <Details rows={rows} />;
 }
 
 function EditForm({ action, form, problem }: { action: string; form: WebhookForm; problem?: Problem | null }) {
@@ -120,7 +110,7 @@ export async function renderWebhook(c: DashboardContext, place: WebhookPlace, ho
       {extra.secret ? <NewSecret title="The endpoint's new signing secret" secret={extra.secret} testId="new-webhook-secret" note={<SecretNote rotated />} /> : null}
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>
-        <Details hook={hook} />
+        <HookDetails hook={hook} />
       </section>
       <DeliveryLog place={place} hook={hook} cursor={cursor} problem={problemFor("deliveries")} />
       {place.canWrite ? (

@@ -3,7 +3,7 @@ import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, type DashboardRouter } from "../portal";
 import type { DashboardContext, Problem } from "../types";
-import { Badge, Empty, NewSecret, Notice, Pager, ProblemNotice, TableWrap, When } from "../ui";
+import { Badge, DataTable, Empty, NewSecret, Notice, Pager, ProblemNotice, Tags, When } from "../ui";
 import {
   EMPTY_WEBHOOK_FORM,
   SecretNote,
@@ -22,40 +22,26 @@ const DONE: Record<string, string> = {
 
 export function WebhooksTable({ hooks, base }: { hooks: WebhookView[]; base: string }) {
   return (
-    <TableWrap label="Webhook endpoints">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Events</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hooks.map((h) => (
-            <tr>
-              <td class="webhook-url">
-                <a href={`${base}/webhooks/${h.id}`}>{h.url}</a>
-                {h.description ? <div class="muted small">{h.description}</div> : null}
-              </td>
-              <td class="event-list">
-                {h.events.map((e) => (
-                  <code class="tag">{e}</code>
-                ))}
-              </td>
-              <td>
-                <Badge status={h.status} />
-                {h.disabled_reason ? <div class="muted small delivery-error">{`Disabled by Keyward: ${h.disabled_reason}`}</div> : null}
-              </td>
-              <td>
-                <When at={h.created_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <DataTable label="Webhook endpoints" columns={["URL", "Events", "Status", "Created"]}>
+      {hooks.map((h) => (
+        <tr>
+          <td class="webhook-url">
+            <a href={`${base}/webhooks/${h.id}`}>{h.url}</a>
+            {h.description ? <div class="muted small">{h.description}</div> : null}
+          </td>
+          <td class="event-list">
+            <Tags items={h.events} />
+          </td>
+          <td>
+            <Badge status={h.status} />
+            {h.disabled_reason ? <div class="muted small delivery-error">{`Disabled by Keyward: ${h.disabled_reason}`}</div> : null}
+          </td>
+          <td>
+            <When at={h.created_at} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
