@@ -115,6 +115,13 @@ describe("a tier of several limits (DESIGN §10)", () => {
     expect(refused.body.ratelimits.map((l: { remaining: number }) => l.remaining), "nothing spent").toEqual([2, 17]);
   });
 
+  it("refuses a verify whose cost exceeds a limit outright, spending nothing and leaving one-unit requests admitted", async () => {
+    const { key } = await partnerWithKey({ rate_limit_tier: "burst" });
+    const res = await verify({ key, cost: 6 });
+    expect(res.body).toMatchObject({ valid: false, code: "rate_limited", ratelimit: { limit: 5, remaining: 5 } });
+    expect((await me(key)).status).toBe(200);
+  });
+
   it("costs one Durable Object call and no D1 or KV read per warm request, also past its limits", async () => {
     const { key } = await partnerWithKey({ rate_limit_tier: "burst" });
     await me(key);
