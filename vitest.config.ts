@@ -31,12 +31,19 @@ export default defineConfig({
                 WEBHOOK_RETRY_DELAYS: "1,1,1",
                 // Read by test/setup.ts, which seeds fast-check with it.
                 FC_SEED: String(FC_SEED),
-                // The two default tiers plus a tiny one that tests can exhaust quickly.
+                // The two default tiers, small ones that tests can exhaust quickly, and a tier of
+                // several limits (DESIGN §10).
                 RATE_LIMIT_TIERS: JSON.stringify({
                   standard: { limit: 1000, window_seconds: 60 },
                   premium: { limit: 20000, window_seconds: 60 },
                   tiny: { limit: 5, window_seconds: 60 },
                   small: { limit: 50, window_seconds: 60 },
+                  burst: {
+                    limits: [
+                      { name: "burst", limit: 5, window_seconds: 1 },
+                      { name: "minute", limit: 20, window_seconds: 60 },
+                    ],
+                  },
                 }),
               },
             },

@@ -1,14 +1,14 @@
 import type { Bindings } from "./env";
 import { validationError } from "./lib/problem";
+import { parseTiers, type Tier } from "./limiter/tiers";
 
-export interface Tier {
-  limit: number;
-  window_seconds: number;
-}
+export type { Limit, Tier } from "./limiter/tiers";
+
+const single = (name: string, limit: number, window_seconds: number): Tier => ({ limits: [{ name, limit, window_seconds }], limit, window_seconds });
 
 export const DEFAULT_TIERS: Record<string, Tier> = Object.assign(Object.create(null) as Record<string, Tier>, {
-  standard: { limit: 1000, window_seconds: 60 },
-  premium: { limit: 20000, window_seconds: 60 },
+  standard: single("standard", 1000, 60),
+  premium: single("premium", 20000, 60),
 });
 
 /** Whether `name` is a configured tier: own entries only. */
@@ -17,26 +17,19 @@ export const isTier = (env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: string): b
 const parsedTiers = new Map<string, Record<string, Tier>>();
 
 /**
- * Tiers from the RATE_LIMIT_TIERS var (a JSON string so `--var` can set it). A malformed value
- * falls back to the defaults rather than taking the API down; entries that are not positive
- * integers are dropped.
+ * Tiers from the RATE_LIMIT_TIERS var (a JSON string so `--var` can set it; the rules are in
+ * ./limiter/tiers.ts). A malformed value falls back to the defaults rather than taking the API
+ * down; a malformed tier is dropped whole, never enforced in part.
  */
 export function rateLimitTiers(env: Pick<Bindings, "RATE_LIMIT_TIERS">): Record<string, Tier> {
   const raw = env.RATE_LIMIT_TIERS ?? "";
   let tiers = parsedTiers.get(raw);
   if (tiers) return tiers;
-  // No prototype: a tier is only ever an entry the operator configured, never `__proto__` or `toString`.
-  tiers = Object.create(null) as Record<string, Tier>;
-  try {
-    for (const [name, t] of Object.entries(JSON.parse(raw) as Record<string, Tier>)) {
-      if (Number.isSafeInteger(t?.limit) && t.limit > 0 && Number.isSafeInteger(t?.window_seconds) && t.window_seconds > 0) {
-        Object.defineProperty(tiers, name, { value: { limit: t.limit, window_seconds: t.window_seconds }, enumerable: true });
-      }
-    }
-  } catch {
-    tiers = Object.create(null) as Record<string, Tier>;
+  const parsed = parseTiers(raw);
+  if (parsed.dropped.length > 0) {
+    console.error(JSON.stringify({ level: "warn", msg: "RATE_LIMIT_TIERS: malformed tiers dropped", tiers: parsed.dropped }));
   }
-  if (Object.keys(tiers).length === 0) tiers = DEFAULT_TIERS;
+  tiers = Object.keys(parsed.tiers).length === 0 ? DEFAULT_TIERS : parsed.tiers;
   parsedTiers.set(raw, tiers);
   return tiers;
 }
@@ -47,8 +40,8 @@ export function rateLimitTiers(env: Pick<Bindings, "RATE_LIMIT_TIERS">): Record<
  * such keys keep a real limit rather than none.
  */
 export function tierNamed(env: Pick<Bindings, "RATE_LIMIT_TIERS">, name: string): Tier {
-  const { limit, window_seconds } = resolvedTier(env, name);
-  return { limit, window_seconds };
+  const { name: _, ...tier } = resolvedTier(env, name);
+  return tier;
 }
 
 /** The tier a key is counted under, with the name it is counted under (the fallback's, for an unknown one). */

@@ -10,7 +10,6 @@ import { keyPrincipal, operatorPrincipal, type Principal } from "./principal";
 import { missingScopes } from "./scopes";
 import type { RateLimitState } from "../limiter/policy";
 import type { AllowlistRefusal, RequestFacts } from "../allowlists/compile";
-import type { KeyAuthRecord } from "../db/keys";
 import { rateLimitFields } from "./ratelimit-fields";
 import { checkCredential, type KeyRefusal } from "./verify-key";
 
@@ -92,7 +91,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       if (accept === "operator") throw result.ok ? new ApiError("operator_only", "Only the operator may call this route.") : failed();
       const refused = result.ok ? null : refusal(result.reason, result.ratelimit, options.scope);
       // Only an authenticated caller learns its limits: a 401 must look the same for every bad key.
-      if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.auth, result.ratelimit);
+      if (result.ratelimit && result.auth && refused?.status !== 401) setRateLimitHeaders(c, result.ratelimit);
       // Origins are checked first: any later refusal (429, 402, a scope) passed the key's origin
       // list, and the browser must be able to read it, Retry-After included.
       if (!result.ok && refused!.status !== 401 && result.reason !== "origin_not_allowed" && facts.origin !== null) {
@@ -134,15 +133,22 @@ const tooManyFailures = (wait: number) =>
  * Rate-limit fields on every key-authenticated response: the IETF structured fields
  * (`RateLimit-Policy`, `RateLimit`; DESIGN §3b) and the three legacy ones older clients read.
  */
-function setRateLimitHeaders(c: Context<AppEnv>, record: KeyAuthRecord, ratelimit: RateLimitState) {
-  for (const [name, value] of Object.entries(rateLimitFields(c.env, record, ratelimit))) c.header(name, value);
+function setRateLimitHeaders(c: Context<AppEnv>, ratelimit: RateLimitState) {
+  for (const [name, value] of Object.entries(rateLimitFields(ratelimit))) c.header(name, value);
 }
+
+/**
+ * Seconds a rate-limited caller waits: until every limit of its tier admits it again (the guard's
+ * `retryAfter`), which may be longer than the most restrictive limit's Reset when several limits
+ * are full.
+ */
+export const retryAfterOf = (ratelimit: RateLimitState | undefined) => Math.max(1, ratelimit?.retryAfter ?? ratelimit?.reset ?? 1);
 
 /** The problem a refused key gets on the canonical API; the verify API reports `reason` instead. */
 export function refusal(reason: KeyRefusal, ratelimit: RateLimitState | undefined, scope?: string): ApiError {
   if (reason === "rate_limited") {
     return new ApiError("rate_limited", "This key has used its rate limit for the current window.", {
-      headers: { "retry-after": String(Math.max(1, ratelimit?.reset ?? 1)) },
+      headers: { "retry-after": String(retryAfterOf(ratelimit)) },
     });
   }
   if (reason === "credits_exhausted") return new ApiError("credits_exhausted", "This key has no credits left.");

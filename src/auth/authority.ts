@@ -1,4 +1,4 @@
-import type { Tier } from "../config";
+import type { Limit, Tier } from "../config";
 import { parseNetwork, type Network } from "../allowlists/ip";
 import type { FieldError } from "../lib/problem";
 
@@ -62,9 +62,16 @@ function ipsWithin(inner: readonly string[], outer: readonly string[]): boolean 
   return innerNets.length === inner.length && innerNets.every((n) => outerNets.some((o) => networkWithin(n, o)));
 }
 
-/** A tier no looser than another: no larger a burst, no faster a rate. */
-const tierWithin = (inner: Tier, outer: Tier) =>
+/** A limit no looser than another: no larger a burst, no faster a rate. */
+const limitWithin = (inner: Limit, outer: Limit) =>
   inner.limit <= outer.limit && inner.limit * outer.window_seconds <= outer.limit * inner.window_seconds;
+
+/**
+ * A tier no looser than another (DESIGN §10: a tier may hold several limits): every limit of the
+ * outer tier is matched by some limit of the inner one that is no looser, so whatever the outer
+ * tier caps, the inner one caps at least as tightly.
+ */
+const tierWithin = (inner: Tier, outer: Tier) => outer.limits.every((o) => inner.limits.some((i) => limitWithin(i, o)));
 
 const effectiveScopesOf = (shape: KeyShape) =>
   shape.userPermissions === null ? shape.scopes : shape.scopes.filter((s) => shape.userPermissions!.includes(s));

@@ -2,6 +2,7 @@ import { tierNamed } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import type { KeyGuard } from "./key-guard";
+import { rateLimitStateOf } from "./multi-window";
 import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "./leases";
 import { knownLimited, rememberLimited } from "./limited-keys";
 import { giveBack, takeTally, tallyLocal } from "../usage/isolate-tally";
@@ -45,7 +46,8 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
     if (reported) asked.catch(() => giveBack(keyId, reported));
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
-    if (verdict.outcome === "rate_limited" && plain) rememberLimited(keyId, version, verdict.ratelimit, verdict.retryAt);
+    // Only a refusal of one unit says when any request fits again; a costly one says nothing of a cheaper one.
+    if (verdict.outcome === "rate_limited" && plain && cost === 1) rememberLimited(keyId, version, verdict.ratelimit, verdict.retryAt);
     if (verdict.outcome === "ok" && verdict.lease) {
       return { ...verdict, ratelimit: holdLease(keyId, version, verdict.lease, verdict.ratelimit) };
     }
@@ -53,7 +55,7 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
   } catch (err) {
     if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
     console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: keyId }));
-    const { limit } = tierNamed(env, policyOf(record).tier);
+    const { limits } = tierNamed(env, policyOf(record).tier);
     const status = keyStatus(record.key);
     const outcome =
       status !== "active"
@@ -63,7 +65,7 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
           : userDeactivated(record)
             ? "user_deactivated"
             : (refusal ?? "ok");
-    return { outcome, ratelimit: { limit, remaining: limit, reset: 0 }, credits: null };
+    return { outcome, ratelimit: rateLimitStateOf(limits.map((l) => ({ ...l, remaining: l.limit, reset: 0 }))), credits: null };
   }
 }
 

@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { resolvedTier, type Tier } from "../config";
+import { resolvedTier, type Limit } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
-import type { SlidingWindow } from "./sliding-window";
-import { BUCKET_PREFIX, storedWindow } from "./stored-window";
+import type { MultiWindow } from "./multi-window";
+import { bucketKey, sameLimits, storedWindows } from "./stored-window";
 import { leaseFrom, leasesExpired } from "./guard-leases";
 import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
@@ -26,8 +26,9 @@ const COUNTER_WRITE_MS = 0;
 //   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
 //   credits        number | null (null = unlimited); authoritative once loaded from D1
 //   credits_seq    outbox seq of the last operator-set balance applied (a retried event never re-applies it)
-//   rl:meta        "limit/windowMs" the buckets were counted under; a tier change starts afresh
-//   rl:b:<bucket>  requests admitted in that bucket of the sliding window (written behind, next tick)
+//   rl:meta, rl:b:<bucket>              the first limit's window: "limit/windowMs" it was counted under, and
+//   rl:<k>:meta, rl:<k>:b:<bucket>      requests per bucket (written behind, next tick); k > 0: the tier's
+//                                       further limits (./stored-window.ts)
 //   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
 //   leases_until   ms when the last lease granted to an isolate expires (opt-in leases only)
 //   usage          StoredTally: usage counts and notices not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
@@ -43,15 +44,16 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
 export class KeyGuard extends DurableObject<Bindings> {
   private policy: GuardPolicy | undefined;
   private credits: number | null = null;
-  private window: SlidingWindow | undefined;
+  /** One sliding window per limit of the key's tier (./multi-window.ts). */
+  private windows: MultiWindow | undefined;
   /** When the last lease granted expires; mutations wait for it. */
   private leasesUntil: number;
   /** When the pending usage flush fires; mirrored here so admissions never ask storage. */
   private alarmAt: number | null = null;
   /** ms of the last admitted request (stored as `used_at`, written behind). */
   private usedAt: number | undefined;
-  /** Buckets counted since the last write, and the timer that writes them. */
-  private readonly unwritten = new Set<number>();
+  /** Buckets counted since the last write (storage key → [slot, bucket]), and the timer that writes them. */
+  private readonly unwritten = new Map<string, [number, number]>();
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Usage counts since the last flush (DESIGN §7), and the notices it will write. */
   private readonly usage: UsageTally;
@@ -128,11 +130,10 @@ export class KeyGuard extends DurableObject<Bindings> {
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
     const now = clockNow();
-    const tier = resolvedTier(this.env, policy.tier);
-    const window = this.windowFor(tier);
+    const windows = this.windowsFor(resolvedTier(this.env, policy.tier).limits);
     const refuse = (outcome: Exclude<AdmissionVerdict["outcome"], "stale" | "unknown" | "ok">): AdmissionVerdict => ({
       outcome,
-      ratelimit: { limit: window.limit, remaining: Math.max(0, window.limit - window.used(now)), reset: window.resetSeconds(now) },
+      ratelimit: windows.state(now),
       credits: this.credits,
     });
     if (policy.revoked) return refuse("revoked");
@@ -143,37 +144,38 @@ export class KeyGuard extends DurableObject<Bindings> {
     if (this.credits !== null && this.credits < cost) return refuse("credits_exhausted");
 
     const storage = this.ctx.storage;
-    const expired = window.expired(now);
+    const expired = windows.expired(now).flatMap((indexes, slot) => indexes.map((index) => bucketKey(slot, index)));
     if (expired.length > 0) {
-      for (const index of expired) this.unwritten.delete(index);
-      void storage.delete(expired.map((index) => BUCKET_PREFIX + index), UNCONFIRMED);
+      for (const key of expired) this.unwritten.delete(key);
+      void storage.delete(expired, UNCONFIRMED);
     }
-    const result = window.tryAdmit(now, cost);
-    const ratelimit = { limit: result.limit, remaining: result.remaining, reset: result.resetSeconds };
+    // One decision over every limit: refused by any, the request is counted in none.
+    const result = windows.tryAdmit(now, cost);
     if (!result.admitted) {
-      this.notices.refused(tier, now);
-      return { outcome: "rate_limited", ratelimit, credits: this.credits, retryAt: window.freesAt(now) };
+      for (const limit of result.refusing) this.notices.refused(limit, now);
+      return { outcome: "rate_limited", ratelimit: result.state, credits: this.credits, retryAt: result.admitsAt };
     }
 
     this.usedAt = now;
-    this.writeSoon(result.bucket);
+    this.writeSoon(result.buckets);
     // Credits are money: their write is confirmed before the reply leaves.
     if (this.credits !== null) {
       this.credits -= cost;
       storage.kv.put("credits", this.credits);
       this.notices.spent(this.credits, cost, now);
     }
-    const granted = lease && this.credits === null ? this.grantLease(window, policy, now, lease) : undefined;
-    if (granted) ratelimit.remaining = Math.max(0, window.limit - window.used(now));
+    const granted = lease && this.credits === null ? this.grantLease(windows, policy, now, lease) : undefined;
+    // After a lease the count includes its tokens; the isolate adds back those it has not spent.
+    const ratelimit = granted ? windows.state(now) : result.state;
     return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
   }
 
   /** Leased tokens for the caller's isolate (./guard-leases.ts); keys with credits are never leased. */
-  private grantLease(window: SlidingWindow, policy: GuardPolicy, now: number, asked: LeaseRequest): Lease | undefined {
-    const granted = leaseFrom(window, now, asked, policy.expiresAt);
+  private grantLease(windows: MultiWindow, policy: GuardPolicy, now: number, asked: LeaseRequest): Lease | undefined {
+    const granted = leaseFrom(windows, now, asked, policy.expiresAt);
     if (!granted) return undefined;
-    const { tokens, expiresAt, bucket } = granted;
-    this.writeSoon(bucket);
+    const { tokens, expiresAt, buckets } = granted;
+    this.writeSoon(buckets);
     if (expiresAt > this.leasesUntil) {
       this.leasesUntil = expiresAt;
       // Kept across a restart, so a mutation right after one still waits for leases granted before it.
@@ -226,17 +228,17 @@ export class KeyGuard extends DurableObject<Bindings> {
    * cost a fifth of the hot path's throughput under load). Only a crash in those milliseconds
    * could forget them; an idle eviction never does, since the write fires first.
    */
-  private writeSoon(bucket?: number) {
-    if (bucket !== undefined) this.unwritten.add(bucket);
+  private writeSoon(buckets?: readonly number[]) {
+    buckets?.forEach((bucket, slot) => this.unwritten.set(bucketKey(slot, bucket), [slot, bucket]));
     this.writeTimer ??= setTimeout(() => this.writeCounters(), COUNTER_WRITE_MS);
   }
 
   private writeCounters() {
     this.writeTimer = undefined;
     const entries: Record<string, unknown> = {};
-    for (const index of this.unwritten) {
-      const n = this.window?.counts.get(index);
-      if (n !== undefined) entries[BUCKET_PREFIX + index] = n;
+    for (const [key, [slot, index]] of this.unwritten) {
+      const n = this.windows?.windows[slot]?.counts.get(index);
+      if (n !== undefined) entries[key] = n;
     }
     this.unwritten.clear();
     if (this.usedAt !== undefined) entries.used_at = this.usedAt;
@@ -286,9 +288,11 @@ export class KeyGuard extends DurableObject<Bindings> {
     this.ctx.storage.kv.put("credits", credits);
   }
 
-  private windowFor(tier: Tier): SlidingWindow {
-    const w = this.window;
-    if (w && w.limit === tier.limit && w.windowMs === tier.window_seconds * 1000) return w;
-    return (this.window = storedWindow(this.ctx.storage.kv, tier));
+  private windowsFor(limits: readonly Limit[]): MultiWindow {
+    if (sameLimits(this.windows, limits)) return this.windows!;
+    const forget = (prefix: string) => {
+      for (const key of this.unwritten.keys()) if (key.startsWith(prefix)) this.unwritten.delete(key);
+    };
+    return (this.windows = storedWindows(this.ctx.storage.kv, limits, this.windows, forget));
   }
 }

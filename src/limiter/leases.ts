@@ -1,11 +1,13 @@
 import { now as clockNow } from "../lib/clock";
 import { IsolateCache } from "../lib/isolate-cache";
+import { rateLimitStateOf } from "./multi-window";
 import { isUnder, learnedUnder, type LearnedUnder, type Lease, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
  * This isolate's leased rate-limit tokens, per key (opt-in: GUARD_LEASE_MS > 0). Tokens were
- * counted by the key's guard when granted, so spending them here can never exceed the limit. A
- * lease is bound to the record version it was granted under and dies at `expiresAt` (≤ 1 s);
+ * counted by the key's guard when granted, in every limit of the key's tier, so spending them here
+ * can never exceed any limit. A lease is bound to the record version it was granted under and
+ * dies at `expiresAt` (≤ 1 s, and no later than its windows still count its tokens: ./guard-leases.ts);
  * mutations wait for every outstanding lease to expire before they answer.
  *
  * Leases are sized by demand: an isolate asks for as many tokens as it served for that key in the
@@ -32,7 +34,8 @@ const refills = new Map<string, Promise<unknown>>();
  * What this isolate reports: the guard's count at the grant plus the leased tokens still unspent
  * here, which are reserved but not used. So RateLimit-Remaining still falls by one per request.
  */
-const reported = (lease: Held): RateLimitState => ({ ...lease.ratelimit, remaining: lease.ratelimit.remaining + lease.tokens });
+const reported = (lease: Held): RateLimitState =>
+  rateLimitStateOf(lease.ratelimit.limits.map((l) => ({ ...l, remaining: l.remaining + lease.tokens })));
 
 /** Spends `cost` leased tokens if a live lease for this record version has them; the rate-limit state after it. */
 export function spendLeased(keyId: string, version: RecordVersion, cost: number, now = clockNow()): RateLimitState | null {

@@ -1,5 +1,6 @@
 import { now as clockNow } from "../lib/clock";
 import { IsolateCache } from "../lib/isolate-cache";
+import { rateLimitStateOf } from "./multi-window";
 import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type RecordVersion } from "./policy";
 
 /**
@@ -7,17 +8,18 @@ import { isUnder, learnedUnder, type LearnedUnder, type RateLimitState, type Rec
  * limit costs no Durable Object call per request: a flood of 429s would otherwise all queue on
  * the one object that also serves the key's legitimate traffic.
  *
- * Refusing locally never admits anything, and is exact about the limit: until `freesAt` not one
- * counted request leaves the window, so nothing could fit. It is held for at most HOLD_MS and only
- * for the record version it was learned under, so a change made through another isolate (a higher
- * tier, a revocation) is seen within that second at most; through this one, at once.
+ * Refusing locally never admits anything, and is exact about the limits: until `admitsAt` (when
+ * every limit of the key's tier admits one request again) some limit stays full, since no request
+ * is admitted meanwhile that could make it sooner. It is held for at most HOLD_MS and only for the
+ * record version it was learned under, so a change made through another isolate (a higher tier,
+ * a revocation) is seen within that second at most; through this one, at once.
  */
 interface Limited extends LearnedUnder {
-  /** When the oldest counted request leaves the window. Refused locally until then, or for HOLD_MS at most. */
-  freesAt: number;
-  limit: number;
-  /** The guard's reset when it refused, which is capped at the window; it only shrinks from there. */
-  reset: number;
+  /** When every limit admits one request again. Refused locally until then, or for HOLD_MS at most. */
+  admitsAt: number;
+  /** The guard's state when it refused, and when that was. */
+  ratelimit: RateLimitState;
+  at: number;
 }
 
 export const HOLD_MS = 1_000;
@@ -31,15 +33,23 @@ export function knownLimited(keyId: string, version: RecordVersion, now = clockN
     limited.delete(keyId);
     return null;
   }
-  return { limit: entry.limit, remaining: 0, reset: Math.min(entry.reset, Math.max(1, Math.ceil((entry.freesAt - now) / 1000))) };
+  // Resets were capped at their windows by the guard; they only shrink from there. A full limit
+  // frees no later than `admitsAt`, and reads at least 1 s until then.
+  const elapsed = now - entry.at;
+  const retryAfter = Math.max(1, Math.ceil((entry.admitsAt - now) / 1000));
+  const limits = entry.ratelimit.limits.map((l) => {
+    const reset = Math.max(0, Math.ceil((l.reset * 1000 - elapsed) / 1000));
+    return { ...l, reset: l.remaining === 0 ? Math.max(1, Math.min(reset, retryAfter)) : reset };
+  });
+  return rateLimitStateOf(limits, retryAfter);
 }
 
 /**
- * Remembers a refusal by the key's guard. Only a full window counts (remaining 0): a refusal of a
- * costly request says nothing about a cheaper one.
+ * Remembers a refusal of one unit by the key's guard; `admitsAt` is when every limit admits one
+ * again. Only a full limit counts (remaining 0): a refusal of a costly request says nothing about
+ * a cheaper one.
  */
-export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, freesAt: number | null | undefined, now = clockNow()): void {
-  if (ratelimit.remaining > 0 || freesAt == null || freesAt <= now) return;
-  const entry = { freesAt, limit: ratelimit.limit, reset: ratelimit.reset, ...learnedUnder(version) };
-  limited.set(keyId, entry, { ttlMs: Math.min(freesAt - now, HOLD_MS), now });
+export function rememberLimited(keyId: string, version: RecordVersion, ratelimit: RateLimitState, admitsAt: number | undefined, now = clockNow()): void {
+  if (ratelimit.remaining > 0 || admitsAt === undefined || !Number.isFinite(admitsAt) || admitsAt <= now) return;
+  limited.set(keyId, { admitsAt, ratelimit, at: now, ...learnedUnder(version) }, { ttlMs: Math.min(admitsAt - now, HOLD_MS), now });
 }

@@ -55,11 +55,29 @@ export const learnedUnder = (version: RecordVersion): LearnedUnder => ({ keyVers
 export const isUnder = (learned: LearnedUnder, version: RecordVersion) =>
   learned.keyVersion === version.key && learned.partnerVersion === version.partner;
 
+/** One limit's state after a decision: a member of the RateLimit fields and of verify's `ratelimits`. */
+export interface LimitState {
+  name: string;
+  limit: number;
+  remaining: number;
+  /** Seconds until at least one more request fits this limit; never more than its window. */
+  reset: number;
+  window_seconds: number;
+}
+
+/**
+ * Every limit of the key's tier after a decision. `limit`, `remaining` and `reset` are those of
+ * the most restrictive member (./multi-window.ts, `mostRestrictive`): the legacy RateLimit-*
+ * fields and verify's `ratelimit`.
+ */
 export interface RateLimitState {
   limit: number;
   remaining: number;
-  /** Seconds until at least one more request fits. */
   reset: number;
+  /** In the tier's order; one member for a single-limit tier, named by the tier. */
+  limits: LimitState[];
+  /** With a refusal by the rate limit: seconds until every limit admits the request again (Retry-After). */
+  retryAfter?: number;
 }
 
 /** A refusal the Worker decided from the record (allowlists, scopes); the guard confirms it is current. */
@@ -76,8 +94,8 @@ export type AdmissionVerdict =
       credits: number | null;
       /** With "ok" when the caller asked for leases: further tokens, already counted, usable until `expiresAt`. */
       lease?: Lease;
-      /** With "rate_limited": when (ms) the oldest counted request leaves the window. */
-      retryAt?: number | null;
+      /** With "rate_limited": when (ms) every limit admits this request again (Infinity: its cost exceeds a limit). */
+      retryAt?: number;
     };
 
 /** What an isolate asks for: up to `tokens` more (its recent demand), for `ms`. */

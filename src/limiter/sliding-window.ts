@@ -61,6 +61,24 @@ export class SlidingWindow {
   }
 
   /**
+   * When (ms) `cost` more requests fit, if no other is admitted meanwhile: `now` if they fit now,
+   * Infinity if they never can (`cost` over the limit). Counts only fall as time passes, so from
+   * then on they keep fitting.
+   */
+  admitsAt(now: number, cost = 1): number {
+    const { oldest } = this.span(now);
+    let excess = this.used(now) + cost - this.limit;
+    if (excess <= 0) return now;
+    if (cost > this.limit) return Infinity;
+    const counted = [...this.counts].filter(([index, n]) => index >= oldest && n > 0).sort(([a], [b]) => a - b);
+    for (const [index, n] of counted) {
+      excess -= n;
+      if (excess <= 0) return (index + 1) * this.bucketMs + this.windowMs;
+    }
+    return Infinity; // unreachable: the counted requests sum to more than `excess`
+  }
+
+  /**
    * Seconds until a request fits again, never more than the window (DESIGN §3b): a request in the
    * current bucket is counted for up to one bucket longer than the window, and saying so would
    * read 61 on a 60 s window.

@@ -1,23 +1,70 @@
-import type { Tier } from "../config";
+import { MultiWindow } from "./multi-window";
 import { SlidingWindow } from "./sliding-window";
-
-/** Storage key prefix of a key guard's window buckets: `rl:b:<bucket index>` → requests admitted in it. */
-export const BUCKET_PREFIX = "rl:b:";
-const META = "rl:meta";
+import type { Limit } from "./tiers";
 
 /**
- * A key guard's sliding window for `tier`, from its storage. The buckets were counted under the
- * limit and window recorded in `rl:meta`; a tier change starts afresh.
+ * Storage of a key guard's windows, one slot per limit of its tier, by position:
+ *
+ *   slot 0     rl:meta, rl:b:<bucket>          (the layout of single-limit guards before §10)
+ *   slot k>0   rl:<k>:meta, rl:<k>:b:<bucket>
+ *
+ * `meta` is "limit/windowMs" the slot's buckets were counted under; `b:<bucket>` the requests
+ * admitted in that bucket. A guard stored before tiers had several limits thus keeps its count as
+ * the window of its tier's first limit when that limit is unchanged, and any slot whose limit or
+ * window changed starts afresh, as a tier change always has: counts are never read under a limit
+ * other than the one they were counted for.
  */
-export function storedWindow(kv: SyncKvStorage, tier: Tier): SlidingWindow {
-  const windowMs = tier.window_seconds * 1000;
-  const meta = `${tier.limit}/${windowMs}`;
-  const counts = new Map<number, number>();
-  if (kv.get<string>(META) === meta) {
-    for (const [key, n] of kv.list<number>({ prefix: BUCKET_PREFIX })) counts.set(Number(key.slice(BUCKET_PREFIX.length)), n);
-  } else {
-    for (const [key] of kv.list({ prefix: BUCKET_PREFIX })) kv.delete(key);
-    kv.put(META, meta);
+const slotPrefix = (slot: number) => (slot === 0 ? "rl:" : `rl:${slot}:`);
+const metaKey = (slot: number) => `${slotPrefix(slot)}meta`;
+const bucketPrefix = (slot: number) => `${slotPrefix(slot)}b:`;
+
+/** The storage key of one bucket of one slot. */
+export const bucketKey = (slot: number, bucket: number) => bucketPrefix(slot) + bucket;
+
+const metaOf = (limit: Limit) => `${limit.limit}/${limit.window_seconds * 1000}`;
+
+/** Whether a window counts under `limit` (its name aside: a renamed limit keeps its count). */
+const countsFor = (w: SlidingWindow | undefined, limit: Limit) => w !== undefined && w.limit === limit.limit && w.windowMs === limit.window_seconds * 1000;
+
+/** Whether `current` already counts under exactly `limits`, names included. */
+export function sameLimits(current: MultiWindow | undefined, limits: readonly Limit[]): boolean {
+  if (!current) return false;
+  if (current.limits === limits) return true;
+  return current.limits.length === limits.length && limits.every((l, i) => current.limits[i]!.name === l.name && countsFor(current.windows[i], l));
+}
+
+/**
+ * A key guard's windows for `limits`. A slot whose window `current` holds in memory under the
+ * same limit is kept as it is (its newest buckets may not be written yet); the others are read
+ * from storage, or wiped and restarted when stored under another limit. Slots past the tier's
+ * last limit are deleted. `dropped` is told each slot restarted or deleted, so the caller forgets
+ * its unwritten buckets rather than writing them under the new meta.
+ */
+export function storedWindows(kv: SyncKvStorage, limits: readonly Limit[], current: MultiWindow | undefined, dropped: (prefix: string) => void): MultiWindow {
+  const windows = limits.map((limit, slot) => {
+    const inMemory = current?.windows[slot];
+    if (countsFor(inMemory, limit)) return inMemory!;
+    dropped(bucketPrefix(slot));
+    return storedWindow(kv, slot, limit);
+  });
+  for (const [key] of kv.list({ prefix: "rl:" })) {
+    const slot = /^rl:(\d+):/.exec(key)?.[1];
+    if (slot !== undefined && Number(slot) >= limits.length) {
+      kv.delete(key);
+      dropped(bucketPrefix(Number(slot)));
+    }
   }
-  return new SlidingWindow(tier.limit, windowMs, counts);
+  return new MultiWindow(limits, windows);
+}
+
+function storedWindow(kv: SyncKvStorage, slot: number, limit: Limit): SlidingWindow {
+  const prefix = bucketPrefix(slot);
+  const counts = new Map<number, number>();
+  if (kv.get<string>(metaKey(slot)) === metaOf(limit)) {
+    for (const [key, n] of kv.list<number>({ prefix })) counts.set(Number(key.slice(prefix.length)), n);
+  } else {
+    for (const [key] of kv.list({ prefix })) kv.delete(key);
+    kv.put(metaKey(slot), metaOf(limit));
+  }
+  return new SlidingWindow(limit.limit, limit.window_seconds * 1000, counts);
 }

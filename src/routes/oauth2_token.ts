@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../hono";
-import { requestFacts } from "../auth/authenticate";
+import { requestFacts, retryAfterOf } from "../auth/authenticate";
 import { missingScopes } from "../auth/scopes";
 import { failureThrottle } from "../auth/failure-throttle";
 import { classifyCredential } from "../auth/credentials";
@@ -149,7 +149,7 @@ export const registerOAuth2Token = (app: App) => {
     // Only a key is exchanged: a token must not mint tokens.
     const result = await checkCredential(c.env, classifyCredential(c.env, secret), { facts: requestFacts(c.req.raw.headers), acceptTokens: false });
     if (!result.ok && result.reason === "rate_limited") {
-      c.header("Retry-After", String(Math.max(1, result.ratelimit?.reset ?? 1)));
+      c.header("Retry-After", String(retryAfterOf(result.ratelimit)));
       return fail(c, 429, "rate_limited", "This key has used its rate limit for the current window.");
     }
     if (!result.ok || !isKeyId(clientId) || result.auth.key.id !== clientId) {

@@ -1,4 +1,3 @@
-import { resolvedTier } from "../config";
 import { z } from "@hono/zod-openapi";
 import { authenticatedRoute, type App } from "../hono";
 import { classifyCredential } from "../auth/credentials";
@@ -30,7 +29,7 @@ const VerifyResponse = z
     api_key: ApiKeySchema.optional(),
     ratelimit: z
       .object({ limit: z.number().int(), remaining: z.number().int(), reset: z.number().int() })
-      .openapi({ description: "The most restrictive member of `ratelimits`." }),
+      .openapi({ description: "The most restrictive member of `ratelimits`: the fewest remaining, then the longest reset, then the first configured." }),
     ratelimits: z
       .array(
         z.object({
@@ -73,16 +72,15 @@ export const registerKeysVerify = (app: App) =>
     });
     const live = result.auth ? liveKey(result) : null;
     const credits = live ? live.key.credits_remaining : null;
-    const tier = result.auth ? resolvedTier(c.env, result.auth.key.rate_limit_tier ?? result.auth.partner.rate_limit_tier) : null;
-    // The limiter already caps `reset` at the window (SlidingWindow.resetSeconds, knownLimited).
-    const ratelimit = result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 };
+    // The limiter already caps each `reset` at its window (SlidingWindow.resetSeconds, knownLimited).
+    const { limit, remaining, reset } = result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 };
     return c.json(
       {
         valid: result.ok,
         code: result.ok ? ("valid" as const) : result.reason,
         ...(live ? { api_key: serializeKey(live.key, live) } : {}),
-        ratelimit,
-        ratelimits: tier && result.ratelimit ? [{ name: tier.name, ...ratelimit, window_seconds: tier.window_seconds }] : [],
+        ratelimit: { limit, remaining, reset },
+        ratelimits: result.auth && result.ratelimit ? result.ratelimit.limits.map(({ name, limit, remaining, reset, window_seconds }) => ({ name, limit, remaining, reset, window_seconds })) : [],
         credits_remaining: credits,
         credits_source: credits === null ? null : ("key" as const),
       },

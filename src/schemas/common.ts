@@ -133,13 +133,13 @@ export const RESPONSE_HEADERS = {
   },
   "RateLimit-Policy": {
     description:
-      "IETF draft-ietf-httpapi-ratelimit-headers: a structured field list with one member per limit applied to the key, " +
-      "`\"<tier>\";q=<limit>;w=<window_seconds>`. Present on key-authenticated responses.",
+      "IETF draft-ietf-httpapi-ratelimit-headers: a structured field list with one member per limit of the key's tier, " +
+      "`\"<name>\";q=<limit>;w=<window_seconds>`, named by the limit (by the tier for a tier of one limit). Present on key-authenticated responses.",
     schema: { type: "string", example: '"standard";q=1000;w=60' },
   },
   RateLimit: {
     description:
-      "IETF draft-ietf-httpapi-ratelimit-headers: one member per limit, `\"<tier>\";r=<remaining>;t=<seconds until quota frees>`; " +
+      "IETF draft-ietf-httpapi-ratelimit-headers: one member per limit, `\"<name>\";r=<remaining>;t=<seconds until quota frees>`; " +
       "`t` never exceeds the window. Present on key-authenticated responses.",
     schema: { type: "string", example: '"standard";r=999;t=60' },
   },
@@ -148,15 +148,15 @@ export const RESPONSE_HEADERS = {
     schema: { type: "integer", minimum: 0, example: 1000 },
   },
   "RateLimit-Remaining": {
-    description: "Requests left in the current window. Present on key-authenticated responses.",
+    description: "Requests left under the most restrictive limit (the fewest remaining, then the longest reset). Present on key-authenticated responses.",
     schema: { type: "integer", minimum: 0, example: 999 },
   },
   "RateLimit-Reset": {
-    description: "Seconds until quota frees up, never more than the window. Present on key-authenticated responses.",
+    description: "Seconds until the most restrictive limit frees quota, never more than its window. Present on key-authenticated responses.",
     schema: { type: "integer", minimum: 0, example: 60 },
   },
   "Retry-After": {
-    description: "Seconds to wait before retrying.",
+    description: "Seconds to wait before retrying; on a rate-limited 429, until every limit of the key's tier admits the request again.",
     schema: { type: "integer", minimum: 1, example: 30 },
   },
 } as const;

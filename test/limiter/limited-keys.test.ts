@@ -70,10 +70,34 @@ describe("keys this isolate knows to be over their limit", () => {
   it("holds what it learned for at most a second, and only for the record version it saw", () => {
     const now = 1_900_000_000_000; // any instant: the functions take it as an argument
     const version = { key: 3, partner: 1 };
-    rememberLimited("key_hold_test_000", version, { limit: 5, remaining: 0, reset: 42 }, now + 41_500, now);
-    expect(knownLimited("key_hold_test_000", version, now + HOLD_MS - 1)).toEqual({ limit: 5, remaining: 0, reset: 41 });
+    const full = { limit: 5, remaining: 0, reset: 42, limits: [{ name: "tiny", limit: 5, remaining: 0, reset: 42, window_seconds: 60 }] };
+    rememberLimited("key_hold_test_000", version, full, now + 41_500, now);
+    expect(knownLimited("key_hold_test_000", version, now + HOLD_MS - 1)).toMatchObject({ limit: 5, remaining: 0, reset: 41, retryAfter: 41 });
     expect(knownLimited("key_hold_test_000", { key: 4, partner: 1 }, now + 10)).toBeNull();
-    rememberLimited("key_hold_test_000", version, { limit: 5, remaining: 0, reset: 42 }, now + 41_500, now);
+    rememberLimited("key_hold_test_000", version, full, now + 41_500, now);
     expect(knownLimited("key_hold_test_000", version, now + HOLD_MS)).toBeNull();
+  });
+
+  it("with several limits, answers Retry-After until every limit admits again, and never a Reset past it", () => {
+    const now = 1_900_000_000_000;
+    const version = { key: 1, partner: 1 };
+    const state = {
+      limit: 20,
+      remaining: 0,
+      reset: 30,
+      limits: [
+        { name: "burst", limit: 5, remaining: 0, reset: 1, window_seconds: 1 },
+        { name: "minute", limit: 20, remaining: 0, reset: 30, window_seconds: 60 },
+      ],
+      retryAfter: 30,
+    };
+    rememberLimited("key_hold_test_001", version, state, now + 29_200, now);
+    const known = knownLimited("key_hold_test_001", version, now + 500)!;
+    expect(known.retryAfter).toBe(29);
+    expect(known.limits.map((l) => [l.name, l.remaining, l.reset])).toEqual([["burst", 0, 1], ["minute", 0, 29]]);
+    expect([known.limit, known.remaining, known.reset]).toEqual([20, 0, 29]);
+    // A refusal whose every-limit time is unknown or never (a cost beyond a limit) is not remembered.
+    rememberLimited("key_hold_test_002", version, state, Infinity, now);
+    expect(knownLimited("key_hold_test_002", version, now)).toBeNull();
   });
 });
