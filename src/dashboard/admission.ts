@@ -1,3 +1,4 @@
+import { retryAfterOf } from "../auth/authenticate";
 import { askGuard } from "../limiter/client";
 import type { DashboardContext, SignedIn } from "./types";
 import { PageError } from "./types";
@@ -19,7 +20,8 @@ export async function admitChange(c: DashboardContext, signedIn: KeySession): Pr
     case "ok":
       return { ...signedIn, principal: { ...signedIn.principal, credits: verdict.credits } };
     case "rate_limited": {
-      const wait = Math.max(1, verdict.ratelimit.reset);
+      // Until every limit admits again (with several limits, past the most restrictive one's reset).
+      const wait = retryAfterOf(verdict.ratelimit);
       throw new PageError(429, "Slow down", `Your token has used its rate limit for now. Try again in ${wait} seconds.`, { "retry-after": String(wait) });
     }
     case "credits_exhausted":

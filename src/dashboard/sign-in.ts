@@ -1,3 +1,4 @@
+import { retryAfterOf } from "../auth/authenticate";
 import { classifyCredential } from "../auth/credentials";
 import { failureThrottle } from "../auth/failure-throttle";
 import { checkCredential } from "../auth/verify-key";
@@ -55,7 +56,7 @@ export async function decideSignIn(c: DashboardContext, token: string): Promise<
     case "agent_not_allowed":
       return { status: 403, message: "This token may not be used from this browser (its User-Agent allowlist)." };
     case "rate_limited":
-      return { status: 429, retryAfter: Math.max(1, result.ratelimit.reset), message: "This token has used its rate limit. Wait a minute, then try again." };
+      return { status: 429, retryAfter: retryAfterOf(result.ratelimit), message: "This token has used its rate limit. Wait a minute, then try again." };
     default:
       return failed();
   }
