@@ -1,5 +1,6 @@
 import type { AuditContext } from "./audit";
 import { changedRow, mutation, noticeStatement, type Mutation } from "./outbox";
+import { refillStamp } from "./budgets";
 import { insertInto, rowMapper, updateById } from "./statements";
 import { partners, type RowOf } from "./tables";
 
@@ -27,17 +28,17 @@ export async function listPartners(db: D1Database, beforeSeq: number, limit: num
 
 /** What a route decides about a new partner; status, times and version come from defaults and the audit context. */
 export type NewPartner = Pick<Partner, "id" | "slug" | "name" | "contact_email" | "website_url" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins"> &
-  Partial<Pick<Partner, "leak_action">>;
+  Partial<Pick<Partner, "leak_action" | "rate_limit_scope" | "credits_remaining" | "credits_refill">>;
 
 /** Fields `PATCH /v1/partners/{partner_id}` may set; absent ones stay as they are. */
 export type PartnerPatch = Partial<
-  Pick<Partner, "name" | "contact_email" | "website_url" | "status" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins" | "leak_action">
+  Pick<Partner, "name" | "contact_email" | "website_url" | "status" | "rate_limit_tier" | "scopes" | "resources" | "allowed_origins" | "leak_action" | "rate_limit_scope" | "credits_remaining" | "credits_refill">
 >;
 
 /** Every write to `partners`, each with its audit and outbox rows (see `Mutation`); both answer from the commit (`RETURNING`). */
 export const partnerWrites = {
   create(db: D1Database, ctx: AuditContext, partner: NewPartner): Mutation<Partner> {
-    const row = { ...partner, status: "active" as const, created_at: ctx.at, updated_at: ctx.at };
+    const row = { ...partner, ...refillStamp(partner.credits_refill, ctx.at), status: "active" as const, created_at: ctx.at, updated_at: ctx.at };
     return mutation(db, ctx, insertInto(db, partners, row, { returning: true }), changedRow(toPartner), {
       type: "partner.created",
       partnerId: partner.id,
@@ -47,7 +48,7 @@ export const partnerWrites = {
 
   /** A change that suspends an active partner also writes the `partner.suspended` notice, in the same transaction. */
   update(db: D1Database, ctx: AuditContext, partner: Pick<Partner, "id" | "allowed_origins" | "status">, patch: PartnerPatch): Mutation<Partner> {
-    const change = updateById(db, partners, partner.id, { ...patch, updated_at: ctx.at }, { returning: true });
+    const change = updateById(db, partners, partner.id, { ...patch, ...refillStamp(patch.credits_refill, ctx.at), updated_at: ctx.at }, { returning: true });
     const suspends = patch.status === "suspended" && partner.status !== "suspended";
     const notice = suspends ? noticeStatement(db, { type: "partner.suspended", partnerId: partner.id, subjectId: partner.id, at: ctx.at }, { ifChanged: true }) : null;
     // Unguarded: the partner was just read and partners are never deleted.

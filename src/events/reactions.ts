@@ -46,7 +46,11 @@ const propagateKey: Reaction = async (env, event) => {
 async function refreshGuard(env: Bindings, event: OutboxEvent, record: KeyAuthRecord) {
   // The guard applies a balance the operator set once per event (by its seq): a retried event
   // that runs after requests spent credits, or after a newer balance, changes nothing.
-  const credits = event.payload.credits !== undefined ? { balance: event.payload.credits, seq: event.seq } : undefined;
+  const { credits: balance, credits_refilled_at: refilledAt } = event.payload;
+  const credits =
+    balance !== undefined || refilledAt !== undefined
+      ? { ...(balance !== undefined && { balance }), ...(refilledAt !== undefined && { refilledAt: Date.parse(refilledAt) }), seq: event.seq }
+      : undefined;
   await guardOf(env, record.key.id).refresh(policyOf(record), credits);
 }
 

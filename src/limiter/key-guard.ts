@@ -7,6 +7,7 @@ import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, 
 import type { MultiWindow } from "./multi-window";
 import { bucketKey, sameLimits, storedWindows } from "./stored-window";
 import { leaseFrom, leasesExpired } from "./guard-leases";
+import { GuardCredits, type OperatorCredits } from "./guard-credits";
 import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
@@ -24,8 +25,7 @@ const COUNTER_WRITE_MS = 0;
 
 // Storage layout (SQLite-backed sync KV of this object):
 //   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
-//   credits        number | null (null = unlimited); authoritative once loaded from D1
-//   credits_seq    outbox seq of the last operator-set balance applied (a retried event never re-applies it)
+//   credits, refilled_at, credits_seq   the balance and its refill schedule (./guard-credits.ts)
 //   rl:meta, rl:b:<bucket>              the first limit's window: "limit/windowMs" it was counted under, and
 //   rl:<k>:meta, rl:<k>:b:<bucket>      requests per bucket (written behind, next tick); k > 0: the tier's
 //                                       further limits (./stored-window.ts)
@@ -43,7 +43,7 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
  */
 export class KeyGuard extends DurableObject<Bindings> {
   private policy: GuardPolicy | undefined;
-  private credits: number | null = null;
+  private readonly credits: GuardCredits;
   /** One sliding window per limit of the key's tier (./multi-window.ts). */
   private windows: MultiWindow | undefined;
   /** When the last lease granted expires; mutations wait for it. */
@@ -63,7 +63,7 @@ export class KeyGuard extends DurableObject<Bindings> {
     super(ctx, env);
     const kv = ctx.storage.kv;
     this.policy = kv.get<GuardPolicy>("policy");
-    this.credits = kv.get<number | null>("credits") ?? null;
+    this.credits = new GuardCredits(kv);
     this.leasesUntil = kv.get<number>("leases_until") ?? 0;
     this.usedAt = kv.get<number>("used_at");
     this.usage = UsageTally.from(kv.get<StoredTally>("usage"));
@@ -134,14 +134,18 @@ export class KeyGuard extends DurableObject<Bindings> {
     const refuse = (outcome: Exclude<AdmissionVerdict["outcome"], "stale" | "unknown" | "ok">): AdmissionVerdict => ({
       outcome,
       ratelimit: windows.state(now),
-      credits: this.credits,
+      credits: this.credits.balance,
     });
     if (policy.revoked) return refuse("revoked");
     if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
     if (policy.partnerStatus !== "active") return refuse("partner_suspended");
     if (policy.userStatus === "deactivated") return refuse("user_deactivated");
     if (refusal) return refuse(refusal);
-    if (this.credits !== null && this.credits < cost) return refuse("credits_exhausted");
+    // A refill due since the last request applies first (./refill.ts): once per boundary, since this runs atomically.
+    const refilled = this.credits.refill(policy.refill, now);
+    if (refilled !== null) this.notices.creditsSet(refilled);
+    const credits = this.credits.balance;
+    if (credits !== null && credits < cost) return refuse("credits_exhausted");
 
     const storage = this.ctx.storage;
     const expired = windows.expired(now).flatMap((indexes, slot) => indexes.map((index) => bucketKey(slot, index)));
@@ -153,21 +157,19 @@ export class KeyGuard extends DurableObject<Bindings> {
     const result = windows.tryAdmit(now, cost);
     if (!result.admitted) {
       for (const limit of result.refusing) this.notices.refused(limit, now);
-      return { outcome: "rate_limited", ratelimit: result.state, credits: this.credits, retryAt: result.admitsAt };
+      return { outcome: "rate_limited", ratelimit: result.state, credits, retryAt: result.admitsAt };
     }
 
     this.usedAt = now;
     this.writeSoon(result.buckets);
     // Credits are money: their write is confirmed before the reply leaves.
-    if (this.credits !== null) {
-      this.credits -= cost;
-      storage.kv.put("credits", this.credits);
-      this.notices.spent(this.credits, cost, now);
-    }
-    const granted = lease && this.credits === null ? this.grantLease(windows, policy, now, lease) : undefined;
+    this.credits.spend(cost);
+    const left = this.credits.balance;
+    if (left !== null) this.notices.spent(left, cost, now);
+    const granted = lease && left === null ? this.grantLease(windows, policy, now, lease) : undefined;
     // After a lease the count includes its tokens; the isolate adds back those it has not spent.
     const ratelimit = granted ? windows.state(now) : result.state;
-    return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
+    return { outcome: "ok", ratelimit, credits: left, ...(granted ? { lease: granted } : {}) };
   }
 
   /** Leased tokens for the caller's isolate (./guard-leases.ts); keys with credits are never leased. */
@@ -189,9 +191,10 @@ export class KeyGuard extends DurableObject<Bindings> {
    * ignored, so two racing mutations cannot roll the guard back. `credits` replaces the live
    * balance only when the operator set it, and only once per event: its outbox `seq` must be newer
    * than the last one applied, so a retried or repeated run of the same event (or an older one
-   * running late) never gives back credits spent since.
+   * running late) never gives back credits spent since. A refill the operator set restarts its
+   * schedule the same way.
    */
-  async refresh(policy: GuardPolicy, credits?: { balance: number | null; seq: number }): Promise<void> {
+  async refresh(policy: GuardPolicy, credits?: OperatorCredits): Promise<void> {
     const current = this.policy;
     if (current && (policy.keyVersion < current.keyVersion || policy.partnerVersion < current.partnerVersion)) return;
     if (!current) {
@@ -199,12 +202,9 @@ export class KeyGuard extends DurableObject<Bindings> {
       await this.loadFromD1(policy.keyId);
     }
     this.setPolicy(policy);
-    const kv = this.ctx.storage.kv;
-    if (credits !== undefined && credits.seq > (kv.get<number>("credits_seq") ?? 0)) {
-      this.setCredits(credits.balance);
-      kv.put("credits_seq", credits.seq);
-      this.notices.creditsSet(credits.balance);
-      kv.put("notices", this.notices.toStorage());
+    if (credits !== undefined && this.credits.fromOperator(credits)) {
+      this.notices.creditsSet(this.credits.balance);
+      this.ctx.storage.kv.put("notices", this.notices.toStorage());
     }
     await leasesExpired(this.leasesUntil);
   }
@@ -251,7 +251,8 @@ export class KeyGuard extends DurableObject<Bindings> {
     this.alarmAt = null;
     const policy = this.policy;
     if (!policy) return;
-    const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits: this.credits };
+    const { balance: credits, refilledAt } = this.credits;
+    const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits, refilledAt };
     const kv = this.ctx.storage.kv;
     const persist = () => kv.put("usage", this.usage.toStorage());
     const notices = await flushUsage(this.env.DB, state, this.usage, persist, this.env.USAGE_ANALYTICS);
@@ -274,18 +275,13 @@ export class KeyGuard extends DurableObject<Bindings> {
     const hadPolicy = this.policy !== undefined;
     this.setPolicy(policyOf(record));
     // A balance already held here is newer than D1's, which lags by up to one flush.
-    if (!hadPolicy) this.setCredits(record.key.credits_remaining);
+    if (!hadPolicy) this.credits.load(record.key.credits_remaining, record.key.credits_refilled_at);
     return true;
   }
 
   private setPolicy(policy: GuardPolicy) {
     this.policy = policy;
     this.ctx.storage.kv.put("policy", policy);
-  }
-
-  private setCredits(credits: number | null) {
-    this.credits = credits;
-    this.ctx.storage.kv.put("credits", credits);
   }
 
   private windowsFor(limits: readonly Limit[]): MultiWindow {

@@ -1,5 +1,6 @@
 import type { KeyAuthRecord } from "../db/keys";
 import type { UserStatus } from "../db/users";
+import { creditsRefillOf, type CreditsRefill } from "./refill";
 import type { AllowlistRefusal } from "../allowlists/compile";
 
 /** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
@@ -20,6 +21,8 @@ export interface GuardPolicy {
   userStatus?: UserStatus | null;
   /** The key's tier, else its partner's. */
   tier: string;
+  /** The key's credit refill (./refill.ts); absent from policies stored before refills: none. */
+  refill?: CreditsRefill | null;
 }
 
 export const policyOf = ({ key, partner, user }: KeyAuthRecord): GuardPolicy => ({
@@ -32,6 +35,7 @@ export const policyOf = ({ key, partner, user }: KeyAuthRecord): GuardPolicy => 
   partnerStatus: partner.status,
   userStatus: user ? (user.status ?? "active") : null,
   tier: key.rate_limit_tier ?? partner.rate_limit_tier,
+  refill: creditsRefillOf(key.credits_refill),
 });
 
 /** Whether the key's user is deactivated, from a record or a policy (older copies lack the status: active). */
