@@ -14,6 +14,11 @@ export const partnerSql = {
   byId: `SELECT * FROM partners WHERE id = ?1`,
   bySlug: `SELECT id FROM partners WHERE slug = ?1`,
   page: `SELECT * FROM partners WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2`,
+  // The shared balance from the partner's object (src/limiter/partner-pool.ts): leaves `version` and
+  // `updated_at` alone (not an API change), and writes only under the version the object decided
+  // under, so a late flush never overwrites a balance the operator set since (nor re-pools a partner).
+  flushCredits: `UPDATE partners SET credits_remaining = ?2, credits_refilled_at = COALESCE(?3, credits_refilled_at)
+                 WHERE id = ?1 AND version = ?4 AND credits_remaining IS NOT NULL`,
 };
 
 export async function getPartner(db: D1Database, id: string): Promise<Partner | null> {
@@ -48,7 +53,8 @@ export const partnerWrites = {
 
   /** A change that suspends an active partner also writes the `partner.suspended` notice, in the same transaction. */
   update(db: D1Database, ctx: AuditContext, partner: Pick<Partner, "id" | "allowed_origins" | "status">, patch: PartnerPatch): Mutation<Partner> {
-    const change = updateById(db, partners, partner.id, { ...patch, ...refillStamp(patch.credits_refill, ctx.at), updated_at: ctx.at }, { returning: true });
+    const stamp = refillStamp(patch.credits_refill, ctx.at);
+    const change = updateById(db, partners, partner.id, { ...patch, ...stamp, updated_at: ctx.at }, { returning: true });
     const suspends = patch.status === "suspended" && partner.status !== "suspended";
     const notice = suspends ? noticeStatement(db, { type: "partner.suspended", partnerId: partner.id, subjectId: partner.id, at: ctx.at }, { ifChanged: true }) : null;
     // Unguarded: the partner was just read and partners are never deleted.
@@ -57,7 +63,17 @@ export const partnerWrites = {
       ctx,
       change,
       changedRow(toPartner),
-      { type: "partner.updated", partnerId: partner.id, subjectId: partner.id, payload: { previous_origins: partner.allowed_origins } },
+      {
+        type: "partner.updated",
+        partnerId: partner.id,
+        subjectId: partner.id,
+        // As for keys: only a balance the operator set replaces the pool's live one (src/events/reactions.ts).
+        payload: {
+          previous_origins: partner.allowed_origins,
+          ...(patch.credits_remaining !== undefined && { credits: patch.credits_remaining }),
+          ...(stamp.credits_refilled_at !== undefined && { credits_refilled_at: stamp.credits_refilled_at }),
+        },
+      },
       notice ? [notice.statement] : [],
     );
     return notice ? { ...write, notices: [notice.id] } : write;

@@ -23,9 +23,13 @@ export class GuardCredits {
   private balanceNow: number | null;
   private refilledAtNow: number | null;
 
-  constructor(private readonly kv: SyncKvStorage) {
-    this.balanceNow = kv.get<number | null>("credits") ?? null;
-    this.refilledAtNow = kv.get<number | null>("refilled_at") ?? null;
+  /** @param base prefixes the storage keys (a pool's `p:` or `k:<id>:`, ./partner-pool.ts); "" in a key's guard. */
+  constructor(
+    private readonly kv: SyncKvStorage,
+    private readonly base = "",
+  ) {
+    this.balanceNow = kv.get<number | null>(`${base}credits`) ?? null;
+    this.refilledAtNow = kv.get<number | null>(`${base}refilled_at`) ?? null;
   }
 
   get balance(): number | null {
@@ -36,10 +40,13 @@ export class GuardCredits {
     return this.refilledAtNow;
   }
 
-  /** Takes D1's balance and refill time (first contact only: a balance held here is newer than D1's). */
-  load(balance: number | null, refilledAt: string | null): void {
+  /**
+   * Takes a balance and refill time (ms, or an ISO string as D1 holds it) from D1 or from the object
+   * that decided them until now: on first contact only, since a balance held here is newer than D1's.
+   */
+  load(balance: number | null, refilledAt: number | string | null): void {
     this.set(balance);
-    this.setRefilledAt(refilledAt === null ? null : Date.parse(refilledAt));
+    this.setRefilledAt(typeof refilledAt === "string" ? Date.parse(refilledAt) : refilledAt);
   }
 
   /**
@@ -62,8 +69,8 @@ export class GuardCredits {
 
   /** Applies what the operator set if its event is newer than the last applied; returns whether the balance changed. */
   fromOperator(change: OperatorCredits): boolean {
-    if (change.seq <= (this.kv.get<number>("credits_seq") ?? 0)) return false;
-    this.kv.put("credits_seq", change.seq);
+    if (change.seq <= (this.kv.get<number>(`${this.base}credits_seq`) ?? 0)) return false;
+    this.kv.put(`${this.base}credits_seq`, change.seq);
     if (change.refilledAt !== undefined) this.setRefilledAt(change.refilledAt);
     if (change.balance === undefined) return false;
     this.set(change.balance);
@@ -72,11 +79,11 @@ export class GuardCredits {
 
   private set(balance: number | null) {
     this.balanceNow = balance;
-    this.kv.put("credits", balance);
+    this.kv.put(`${this.base}credits`, balance);
   }
 
   private setRefilledAt(at: number | null) {
     this.refilledAtNow = at;
-    this.kv.put("refilled_at", at);
+    this.kv.put(`${this.base}refilled_at`, at);
   }
 }
