@@ -32,3 +32,13 @@ export const refillStamp = (refill: CreditsRefill | null | undefined, at: string
 /** A new balance: the one asked for, else a refill's amount (a key or partner given a refill starts full), else unlimited. */
 export const initialCredits = (credits: number | null | undefined, refill: CreditsRefill | null | undefined): number | null =>
   credits ?? refill?.amount ?? null;
+
+/**
+ * A PATCH's balance: one that gives an unlimited balance a refill (and sets none itself) starts it
+ * at the refill's amount, as a create does; otherwise what the PATCH says (undefined: unchanged).
+ */
+export const patchedCredits = (
+  current: number | null,
+  credits: number | null | undefined,
+  refill: CreditsRefill | null | undefined,
+): number | null | undefined => (credits === undefined && current === null && refill ? refill.amount : credits);

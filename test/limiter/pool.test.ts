@@ -110,6 +110,21 @@ describe("partner credits: one balance shared by all of a partner's keys", () =>
   });
 });
 
+describe("switching to a pool under load", () => {
+  it("spends a key's live balance exactly once when concurrent requests first meet the pool", async () => {
+    const { partner, keys } = await partnerWithKeys({}, { credits_remaining: 6 }, {});
+    const [key, other] = keys as [string, string];
+    expect(count(await statusesOf([key], 2), 200)).toBe(2);
+    // Shared credits from a refill: the partner starts at its amount and pools.
+    const pooled = await patchPartner(partner.id, { credits_refill: { amount: 50, interval: "day" } });
+    expect(pooled.body).toMatchObject({ credits_remaining: 50, credits_refill: { amount: 50, interval: "day" } });
+    const statuses = await statusesOf([key, other], 10);
+    // The key had 4 left (2 spent in its own guard, never flushed): 4 of its 10, all 10 of the other's.
+    expect(count(statuses, 200)).toBe(14);
+    expect((await verify({ key: other })).body).toMatchObject({ credits_remaining: 35, credits_source: "partner" });
+  });
+});
+
 describe("the pool keeps the key's own rules", () => {
   it("refuses a revoked key, and every key of a suspended partner, on the very next request", async () => {
     const { partner, keys, apiKeys } = await partnerWithKeys({ credits_remaining: 100, rate_limit_scope: "partner" }, {}, {});

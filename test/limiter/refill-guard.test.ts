@@ -77,6 +77,16 @@ describe("credit refills on keys", () => {
     expect((await me(key)).status).toBe(402);
   });
 
+  it("starts an unlimited key given a refill at the refill's amount, spent from its next request", async () => {
+    manualClock(Date.UTC(2027, 0, 15, 12));
+    const partner = await createPartner();
+    const { key, api_key: apiKey } = await createKey(partner.id);
+    expect((await me(key)).body.credits_remaining).toBeNull();
+    const patched = await call(`/v1/keys/${apiKey.id}`, { method: "PATCH", body: { credits_refill: { amount: 3, interval: "month", day_of_month: 15 } } });
+    expect(patched.body).toMatchObject({ credits_remaining: 3, credits_refilled_at: "2027-01-15T12:00:00.000Z" });
+    expect(count(await burst(key, 5), 200)).toBe(3);
+  });
+
   it("keeps the warm hot path of a refilling key at one guard call and no D1 or KV", async () => {
     manualClock(Date.UTC(2027, 0, 15, 12));
     const partner = await createPartner();
