@@ -115,7 +115,8 @@ export class KeyGuard extends KeyGuardCore {
     return this.ctx.blockConcurrencyWhile(async () => {
       const handed = await poolStub(this.env, record.partner.id).handOff(record.key.id, partnerInfoOf(record.partner));
       this.setPolicy(policyOf(record));
-      this.credits.load(handed ? handed.credits : record.key.credits_remaining, handed ? handed.refilledAt : record.key.credits_refilled_at);
+      // A pool that never took the budget hands back nothing: this guard's own balance is then still the live one.
+      if (handed) this.credits.load(handed.credits, handed.refilledAt);
       this.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
       return true;
     });

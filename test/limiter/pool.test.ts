@@ -125,6 +125,17 @@ describe("switching to a pool under load", () => {
   });
 });
 
+describe("switching without traffic in between", () => {
+  it("keeps a key's unflushed balance when its partner pools and stops pooling before the key is used", async () => {
+    const { partner, keys } = await partnerWithKeys({}, { credits_remaining: 5 });
+    const key = keys[0]!;
+    expect(count(await statusesOf([key], 2), 200)).toBe(2);
+    await patchPartner(partner.id, { rate_limit_scope: "partner" });
+    await patchPartner(partner.id, { rate_limit_scope: "key" });
+    expect(count(await statusesOf([key], 5), 200)).toBe(3);
+  });
+});
+
 describe("the pool keeps the key's own rules", () => {
   it("refuses a revoked key, and every key of a suspended partner, on the very next request", async () => {
     const { partner, keys, apiKeys } = await partnerWithKeys({ credits_remaining: 100, rate_limit_scope: "partner" }, {}, {});
