@@ -1,5 +1,5 @@
 import { rateLimitStateOf, retryAfterSeconds, type MultiAdmission, type MultiWindow } from "./multi-window";
-import type { CreditsSource, RateLimitState } from "./policy";
+import type { CreditsSource, HandedBudget, RateLimitState } from "./policy";
 
 /**
  * Budgets of a pooled key (DESIGN §10), pure: no I/O, no clock. A key of a partner whose budget is
@@ -11,6 +11,18 @@ import type { CreditsSource, RateLimitState } from "./policy";
 export interface ReportedCredits {
   balance: number | null;
   source: CreditsSource;
+}
+
+/**
+ * The live copy of a key's budget among those an object taking it over can see (the one handed
+ * over, its own, D1's): budgets move one way at a time and only an admitted request changes them,
+ * so the copy used last is the live one; on a tie the earlier candidate wins (pass the handed one
+ * first, D1's last).
+ */
+export function latestBudget(candidates: readonly (HandedBudget | null)[]): HandedBudget | null {
+  let best: HandedBudget | null = null;
+  for (const c of candidates) if (c && (best === null || (c.usedAt ?? -Infinity) > (best.usedAt ?? -Infinity))) best = c;
+  return best;
 }
 
 /**

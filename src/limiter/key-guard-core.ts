@@ -53,7 +53,7 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
   /** When the pending usage flush fires; mirrored here so admissions never ask storage. */
   protected alarmAt: number | null = null;
   /** ms of the last admitted request (stored as `used_at`, written behind). */
-  private usedAt: number | undefined;
+  protected usedAt: number | undefined;
   /** Buckets counted since the last write (storage key → [slot, bucket]), and the timer that writes them. */
   private readonly unwritten = new Map<string, [number, number]>();
   private writeTimer: ReturnType<typeof setTimeout> | undefined;

@@ -9,7 +9,8 @@ import { sendNotices } from "./guard-notices";
 import { KeyGuardCore } from "./key-guard-core";
 import { poolName } from "./key-guard-names";
 import { PartnerPool } from "./partner-pool";
-import { partnerInfoOf, policyOf, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
+import { latestBudget } from "./budget";
+import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 
 
 /**
@@ -88,8 +89,8 @@ export class KeyGuard extends KeyGuardCore {
   }
 
   /** The partner changed: this pool takes its new state (and a balance the operator set, once per event). */
-  poolPartnerChanged(partner: PartnerInfo, credits?: OperatorCredits): void {
-    this.pool.partnerChanged(partner, credits);
+  async poolPartnerChanged(partner: PartnerInfo, credits?: OperatorCredits): Promise<void> {
+    await this.pool.partnerChanged(partner, credits);
   }
 
   /**
@@ -108,18 +109,23 @@ export class KeyGuard extends KeyGuardCore {
     }
     await this.flushKey();
     await leasesExpired(this.leasesUntil);
-    return { credits: this.credits.balance, refilledAt: this.credits.refilledAt, usageSeq: this.usage.lastSeq };
+    return this.budget();
   }
 
   protected takeBack(record: KeyAuthRecord): Promise<boolean> {
     return this.ctx.blockConcurrencyWhile(async () => {
       const handed = await poolStub(this.env, record.partner.id).handOff(record.key.id, partnerInfoOf(record.partner));
+      // The pool's copy if it spent last; this guard's own if the pool never took the budget (./budget.ts).
+      const live = latestBudget([handed, this.policy ? this.budget() : null, storedBudget(record)])!;
       this.setPolicy(policyOf(record));
-      // A pool that never took the budget hands back nothing: this guard's own balance is then still the live one.
-      if (handed) this.credits.load(handed.credits, handed.refilledAt);
+      this.credits.load(live.credits, live.refilledAt);
       this.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
       return true;
     });
+  }
+
+  private budget(): HandedBudget {
+    return { credits: this.credits.balance, refilledAt: this.credits.refilledAt, usageSeq: this.usage.lastSeq, usedAt: this.usedAt ?? null };
   }
 
   override async alarm(): Promise<void> {

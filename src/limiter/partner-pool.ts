@@ -5,10 +5,10 @@ import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
-import { admitBoth, combinedState, reportedCredits } from "./budget";
+import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
 import { GuardCredits, type OperatorCredits } from "./guard-credits";
 import type { MultiWindow } from "./multi-window";
-import { partnerInfoOf, policyOf, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
+import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 import { PoolSlot } from "./pool-slot";
 import { bucketKey, sameLimits, storedWindows } from "./stored-window";
 
@@ -147,7 +147,9 @@ export class PartnerPool {
       const state = this.state!;
       if (state.pooled && slot.epoch !== state.epoch) {
         const handed = await this.takeFromKey(slot.keyId, partner);
-        slot.credits.load(handed ? handed.credits : record.key.credits_remaining, handed ? handed.refilledAt : record.key.credits_refilled_at);
+        // The key's guard's copy if it spent last, else what this pool still holds, else D1's (./budget.ts).
+        const live = latestBudget([handed, slot.policy && slot.epoch !== -1 ? this.budgetOf(slot) : null, storedBudget(record)])!;
+        slot.credits.load(live.credits, live.refilledAt);
         slot.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
         slot.setEpoch(state.epoch);
       }
@@ -165,10 +167,16 @@ export class PartnerPool {
     this.ctx.storage.kv.put("p:state", this.state);
   }
 
-  /** A partner change (src/events/reactions.ts); `credits` is a balance the operator set, applied once per event. */
-  partnerChanged(info: PartnerInfo, credits?: OperatorCredits): void {
+  /**
+   * A partner change (src/events/reactions.ts); `credits` is a balance the operator set, applied
+   * once per event. When the partner stops pooling, every key's usage and balance goes to D1 at
+   * once, for key guards that meet their key for the first time and read it there.
+   */
+  async partnerChanged(info: PartnerInfo, credits?: OperatorCredits): Promise<void> {
+    const wasPooled = this.state?.pooled === true;
     this.learn(info);
     if (credits) this.credits.fromOperator(credits);
+    if (wasPooled && !this.state!.pooled) await this.flush();
   }
 
   /** A key change, for a key this pool decides (KeyGuard.refresh's contract). */
@@ -193,10 +201,15 @@ export class PartnerPool {
   async release(keyId: string, partner: PartnerInfo): Promise<HandedBudget | null> {
     this.learn(partner);
     const slot = this.slot(keyId);
-    if (!slot.policy || slot.epoch !== this.state?.epoch) return null;
+    // Held in any epoch and not released yet: the guard compares it with its own copy (latestBudget).
+    if (!slot.policy || slot.epoch === -1) return null;
     await this.flushSlot(slot);
     slot.setEpoch(-1);
-    return { credits: slot.credits.balance, refilledAt: slot.credits.refilledAt, usageSeq: slot.usage.lastSeq };
+    return this.budgetOf(slot);
+  }
+
+  private budgetOf(slot: PoolSlot): HandedBudget {
+    return { credits: slot.credits.balance, refilledAt: slot.credits.refilledAt, usageSeq: slot.usage.lastSeq, usedAt: slot.usedAt ?? null };
   }
 
   /** Writes every key's usage and the shared balance to D1 (the object's alarm); returns the notices written. */

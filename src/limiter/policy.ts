@@ -136,7 +136,17 @@ export interface HandedBudget {
   refilledAt: number | null;
   /** The last usage flush sequence D1 holds for the key: the next authority continues after it. */
   usageSeq: number;
+  /** ms of the last request admitted under this budget (null: none): the latest copy of a budget is the live one. */
+  usedAt: number | null;
 }
+
+/** D1's copy of a key's budget (a flush behind the live one at most). */
+export const storedBudget = ({ key }: KeyAuthRecord): HandedBudget => ({
+  credits: key.credits_remaining,
+  refilledAt: key.credits_refilled_at === null ? null : Date.parse(key.credits_refilled_at),
+  usageSeq: key.usage_seq,
+  usedAt: key.last_used_at === null ? null : Date.parse(key.last_used_at),
+});
 
 /** Whose balance verify reports (DESIGN §3): the key's, its partner's, or none (both unlimited). */
 export type CreditsSource = "key" | "partner" | null;

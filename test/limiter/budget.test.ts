@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { admitBoth, combinedState, reportedCredits } from "../../src/limiter/budget";
+import { admitBoth, combinedState, latestBudget, reportedCredits } from "../../src/limiter/budget";
 import { MultiWindow } from "../../src/limiter/multi-window";
 
 const balance = fc.option(fc.integer({ min: 0, max: 50 }));
@@ -44,5 +44,13 @@ describe("a pooled key's budget", () => {
     const shared = MultiWindow.fresh([{ name: "minute", limit: 3, window_seconds: 60 }]);
     const own = MultiWindow.fresh([{ name: "minute", limit: 2, window_seconds: 60 }, { name: "burst", limit: 1, window_seconds: 1 }]);
     expect(combinedState(shared, own, 0).limits.map((l) => l.name)).toEqual(["minute", "key:minute", "burst"]);
+  });
+
+  it("takes over the copy of a budget used last, the earlier candidate on a tie", () => {
+    const copy = (credits: number, usedAt: number | null) => ({ credits, refilledAt: null, usageSeq: 0, usedAt });
+    expect(latestBudget([null, copy(1, 5), copy(2, 9)])?.credits).toBe(2);
+    expect(latestBudget([copy(1, 9), copy(2, 9)])?.credits).toBe(1);
+    expect(latestBudget([copy(1, null), copy(2, null)])?.credits).toBe(1);
+    expect(latestBudget([null, null])).toBeNull();
   });
 });

@@ -134,6 +134,17 @@ describe("switching without traffic in between", () => {
     await patchPartner(partner.id, { rate_limit_scope: "key" });
     expect(count(await statusesOf([key], 5), 200)).toBe(3);
   });
+
+  it("follows a key's balance through a pool, its own guard met for the first time, and the pool again", async () => {
+    const { partner, keys } = await partnerWithKeys({ rate_limit_scope: "partner" }, { credits_remaining: 5 });
+    const key = keys[0]!;
+    expect(count(await statusesOf([key], 2), 200)).toBe(2);
+    await patchPartner(partner.id, { rate_limit_scope: "key" });
+    expect((await verify({ key })).body).toMatchObject({ valid: true, credits_remaining: 2, credits_source: "key" });
+    await patchPartner(partner.id, { rate_limit_scope: "partner" });
+    expect((await verify({ key })).body).toMatchObject({ valid: true, credits_remaining: 1, credits_source: "key" });
+    expect(count(await statusesOf([key], 3), 200)).toBe(1);
+  });
 });
 
 describe("the pool keeps the key's own rules", () => {
