@@ -26,7 +26,14 @@ CREATE TABLE IF NOT EXISTS partners (
   created_at      TEXT    NOT NULL,
   updated_at      TEXT    NOT NULL,
   -- Added by 0008_leaks.sql: what a correctly signed leak report does to this partner's leaked keys.
-  leak_action     TEXT    NOT NULL DEFAULT 'revoke' CHECK (leak_action IN ('revoke', 'notify'))
+  leak_action     TEXT    NOT NULL DEFAULT 'revoke' CHECK (leak_action IN ('revoke', 'notify')),
+  -- Added by 0010_budgets.sql (DESIGN §10): `key` (each key its own windows) or `partner` (all its
+  -- keys share the partner tier's windows); credits shared by all its keys (null = unlimited);
+  -- their refill, JSON {amount, interval, day_of_month?} or null, and when it last applied.
+  rate_limit_scope    TEXT    NOT NULL DEFAULT 'key' CHECK (rate_limit_scope IN ('key', 'partner')),
+  credits_remaining   INTEGER,
+  credits_refill      TEXT,
+  credits_refilled_at TEXT
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -88,7 +95,11 @@ CREATE TABLE IF NOT EXISTS api_keys (
   -- Added by 0008_leaks.sql: when a leak report (POST /v1/leaks) first named this key.
   leaked_at                  TEXT,
   -- Added by 0009_key_notices.sql: expiry notices written (bits: 1 = 7-day, 2 = 1-day, 4 = expired).
-  expiry_notices             INTEGER NOT NULL DEFAULT 0
+  expiry_notices             INTEGER NOT NULL DEFAULT 0,
+  -- Added by 0010_budgets.sql: the balance's refill, JSON {amount, interval, day_of_month?} or
+  -- null, and when it last applied (or was set, which starts its schedule).
+  credits_refill             TEXT,
+  credits_refilled_at        TEXT
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_partner ON api_keys (partner_id, seq);
 -- A user's live keys, which a user change bumps and tells (0004_user_status.sql).
@@ -288,7 +299,7 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (sche
 -- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
 -- already holds every migration's effect, so every migration is recorded as applied here and
 -- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
--- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007, 0008 and 0009 add columns, which
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007, 0008, 0009 and 0010 add columns, which
 -- cannot be re-run on a database that has them.
 CREATE TABLE IF NOT EXISTS d1_migrations(
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -304,4 +315,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0006_passkeys.sql'),
   ('0007_webhooks.sql'),
   ('0008_leaks.sql'),
-  ('0009_key_notices.sql');
+  ('0009_key_notices.sql'),
+  ('0010_budgets.sql');

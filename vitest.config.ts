@@ -42,6 +42,8 @@ export default defineConfig({
                   premium: { limit: 20000, window_seconds: 60 },
                   tiny: { limit: 5, window_seconds: 60 },
                   small: { limit: 50, window_seconds: 60 },
+                  // A partner-scoped partner's shared tier (DESIGN §10, test/limiter/pool.test.ts).
+                  shared25: { limit: 25, window_seconds: 60 },
                   burst: {
                     limits: [
                       { name: "burst", limit: 5, window_seconds: 1 },

@@ -12,6 +12,9 @@ const PORT = Number(process.env.BENCH_PORT ?? 8788);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const COLD_KEYS = Number(process.env.BENCH_COLD_KEYS ?? 600);
+// BENCH_ONLY=pool: only /healthz, the warm key and the pooled partners (DESIGN §10), for a quick run.
+const ONLY_POOL = process.env.BENCH_ONLY === "pool";
+const POOL_KEYS = 8;
 const SAMPLES = 20;
 
 const TIERS = {
@@ -50,7 +53,17 @@ async function benchServer(port, extraVars = {}) {
   if (created.status !== 201) throw new Error(`could not create the bench partner: ${created.status} ${JSON.stringify(created.body)}`);
   const newKey = async (tier) =>
     (await api(`/v1/partners/${created.body.id}/keys`, { body: { name: "bench", type: "secret", scopes: [], rate_limit_tier: tier } })).body.key;
-  return { base, newKey };
+  /** `count` keys of a new partner created with `partner` (e.g. `{rate_limit_scope: "partner"}`). */
+  const partnerKeys = async (partner, count) => {
+    const p = await api("/v1/partners", {
+      body: { slug: `bench-p-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, name: "Bench pool", contact_email: "b@bench.example", website_url: "https://bench.example", rate_limit_tier: "bench", ...partner },
+    });
+    if (p.status !== 201) throw new Error(`could not create a bench partner: ${p.status} ${JSON.stringify(p.body)}`);
+    const keys = [];
+    for (let i = 0; i < count; i++) keys.push((await api(`/v1/partners/${p.body.id}/keys`, { body: { name: "bench", type: "secret", scopes: [] } })).body.key);
+    return keys;
+  };
+  return { base, newKey, partnerKeys };
 }
 
 /** Mean storage calls per request, read from Server-Timing `desc` values. */
@@ -98,10 +111,12 @@ async function scenario(name, base, baseline, options, sample, expected) {
 const main = await benchServer(PORT);
 const warmKey = await main.newKey("bench");
 const limitedKey = await main.newKey("tiny");
-process.stdout.write(`creating ${COLD_KEYS + SAMPLES} keys for the cold scenario… `);
 const coldKeys = [];
-for (let i = 0; i < COLD_KEYS + SAMPLES; i++) coldKeys.push(await main.newKey("bench"));
-console.log("done");
+if (!ONLY_POOL) {
+  process.stdout.write(`creating ${COLD_KEYS + SAMPLES} keys for the cold scenario… `);
+  for (let i = 0; i < COLD_KEYS + SAMPLES; i++) coldKeys.push(await main.newKey("bench"));
+  console.log("done");
+}
 // Same shape, tag computed under another pepper: a forgery.
 const forgedKey = warmKey.slice(0, -6) + (warmKey.endsWith("AAAAAA") ? "BBBBBB" : "AAAAAA");
 
@@ -109,6 +124,24 @@ const forgedKey = warmKey.slice(0, -6) + (warmKey.endsWith("AAAAAA") ? "BBBBBB" 
 await run({ url: `${main.base}/v1/me/key`, headers: auth(warmKey), duration: 3 });
 const healthz = await scenario("GET /healthz", main.base, null, { url: `${main.base}/healthz` }, repeat(SAMPLES, { path: "/healthz" }), [200]);
 await scenario("GET /v1/me/key (warm)", main.base, healthz, { url: `${main.base}/v1/me/key`, headers: auth(warmKey) }, repeat(SAMPLES, { headers: auth(warmKey) }), [200]);
+
+/** `keys` round-robin over the connections: one partner's traffic through several keys. */
+async function spread(name, keys) {
+  let turn = 0;
+  const options = { url: `${main.base}/v1/me/key`, requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...auth(keys[turn++ % keys.length]) } }) }] };
+  await run({ ...options, duration: 2 });
+  await scenario(name, main.base, healthz, options, keys.flatMap((key) => repeat(3, { headers: auth(key) })), [200]);
+}
+// One hot partner (DESIGN §10): its keys' own objects, then everything meeting in the partner's pool.
+await spread(`GET /v1/me/key (${POOL_KEYS} keys of one partner, key scope)`, await main.partnerKeys({}, POOL_KEYS));
+await spread(`GET /v1/me/key (${POOL_KEYS} keys of one partner, partner scope)`, await main.partnerKeys({ rate_limit_scope: "partner" }, POOL_KEYS));
+await spread(`GET /v1/me/key (${POOL_KEYS} keys sharing partner credits)`, await main.partnerKeys({ credits_remaining: 1_000_000_000 }, POOL_KEYS));
+await spread(`GET /v1/me/key (1 key, partner scope)`, await main.partnerKeys({ rate_limit_scope: "partner" }, 1));
+if (ONLY_POOL) {
+  printRows();
+  process.exit(0);
+}
+
 let next = 0;
 await scenario(
   "GET /v1/me/key (first request of a cold key)",
@@ -140,10 +173,14 @@ await scenario(
   [200],
 );
 
-console.log(`\n${new Date().toISOString().slice(0, 10)} · ${CONNECTIONS} connections · ${DURATION} s per scenario · wrangler dev on 127.0.0.1\n`);
-console.log("| scenario | req/s | p50 ms | p99 ms | storage calls per request | ratio to /healthz | statuses |");
-console.log("|---|---:|---:|---:|---|---:|---|");
-for (const r of rows) {
-  console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.storage} | ${r.ratio.toFixed(2)} | ${r.statuses}${r.ok ? "" : " ⚠"} |`);
-}
+printRows();
 process.exit(0);
+
+function printRows() {
+  console.log(`\n${new Date().toISOString().slice(0, 10)} · ${CONNECTIONS} connections · ${DURATION} s per scenario · wrangler dev on 127.0.0.1\n`);
+  console.log("| scenario | req/s | p50 ms | p99 ms | storage calls per request | ratio to /healthz | statuses |");
+  console.log("|---|---:|---:|---:|---|---:|---|");
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.storage} | ${r.ratio.toFixed(2)} | ${r.statuses}${r.ok ? "" : " ⚠"} |`);
+  }
+}

@@ -101,7 +101,7 @@ describe("app", () => {
   it("lists the configured rate-limit tiers as the enum of every request's rate_limit_tier, and the server's origin", async () => {
     const doc = (await call("/openapi.json", { auth: null })).body;
     // Tier names, never the names of a tier's limits: `burst` holds the limits "burst" and "minute".
-    const tiers = ["standard", "premium", "tiny", "small", "burst"];
+    const tiers = ["standard", "premium", "tiny", "small", "shared25", "burst"];
     for (const name of ["ApiKeyCreate", "ApiKeyPatch", "PartnerCreate", "PartnerPatch"]) {
       const tier = doc.components.requestBodies[name].content["application/json"].schema.properties.rate_limit_tier;
       expect(tier.enum.filter((t: string | null) => t !== null).sort(), name).toEqual([...tiers].sort());

@@ -10,13 +10,13 @@ import type { Principal } from "./principal";
 import { dedupe, isManagementScope, missingScopes } from "./scopes";
 
 /** Fields only the operator may set: a partner must not grant itself a better tier or more credits. */
-const OPERATOR_ONLY_FIELDS = ["rate_limit_tier", "credits_remaining"] as const;
+const OPERATOR_ONLY_FIELDS = ["rate_limit_tier", "credits_remaining", "credits_refill"] as const;
 
 export function assertOperatorOnlyFields(principal: Principal, body: Partial<Record<(typeof OPERATOR_ONLY_FIELDS)[number], unknown>>) {
   if (principal.kind === "operator") return;
   const set = OPERATOR_ONLY_FIELDS.filter((f) => body[f] !== undefined);
   if (set.length > 0) {
-    throw new ApiError("operator_only_field", `Only the operator may set ${set.join(" and ")}.`);
+    throw new ApiError("operator_only_field", `Only the operator may set ${set.join(", ")}.`);
   }
 }
 

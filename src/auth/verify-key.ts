@@ -2,7 +2,7 @@ import { now as clockNow } from "../lib/clock";
 import { cachedKeyRecord, freshKeyRecord, publishToKv, type CachedRecord } from "../cache/key-records";
 import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
-import type { CallerRefusal, RateLimitState } from "../limiter/policy";
+import type { CallerRefusal, CreditsSource, RateLimitState } from "../limiter/policy";
 import { askGuard } from "../limiter/client";
 import { checkAllowlists, allowlistsOf, type RequestFacts } from "../allowlists/compile";
 import { constantTimeEqual, verifiedDigest } from "../keys/crypto";
@@ -27,7 +27,8 @@ export type KeyRefusal =
   | "credits_exhausted";
 
 /** What a check knows once the key itself is identified: everything but `invalid_api_key`. */
-type Identified = CheckedKey & { ratelimit: RateLimitState };
+/** `reported`: for a key of a pooled partner, the balance verify reports and whose it is (src/limiter/budget.ts). */
+type Identified = CheckedKey & { ratelimit: RateLimitState; reported?: { balance: number | null; source: CreditsSource } };
 
 export type KeyCheck =
   | (Identified & {
@@ -38,7 +39,7 @@ export type KeyCheck =
       secretHash: string;
     })
   | (Identified & { ok: false; reason: Exclude<KeyRefusal, "invalid_api_key"> })
-  | { ok: false; reason: "invalid_api_key"; auth?: undefined; ratelimit?: undefined };
+  | { ok: false; reason: "invalid_api_key"; auth?: undefined; ratelimit?: undefined; reported?: undefined };
 
 export interface CheckOptions {
   facts: RequestFacts;
@@ -188,7 +189,7 @@ async function admit(
       });
     }
     if (verdict.outcome === "unknown") return invalid;
-    const checked = { auth: record, keyScopes, ratelimit: verdict.ratelimit, credits: verdict.credits };
+    const checked = { auth: record, keyScopes, ratelimit: verdict.ratelimit, credits: verdict.credits, ...(verdict.reported && { reported: verdict.reported }) };
     return verdict.outcome === "ok" ? { ok: true, ...checked, scopes, secretHash } : { ok: false, reason: verdict.outcome, ...checked };
   }
 }

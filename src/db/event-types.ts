@@ -55,6 +55,8 @@ export interface EventPayload {
   previous_origins?: string[];
   /** The balance the operator set (null = unlimited); absent when the change did not set one. */
   credits?: number | null;
+  /** With a refill the operator set: when its schedule starts (the guard takes it once, like `credits`). */
+  credits_refilled_at?: string;
   /**
    * Fields a notice adds to its webhook body's `data`, beside the serialized key or partner
    * (e.g. `{days: 7}` for key.expiring, `{limit, window_seconds}` for rate_limit.exceeded).

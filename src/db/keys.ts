@@ -5,6 +5,7 @@ import type { AuditContext } from "./audit";
 import { parseList } from "./json";
 import { changedRow, companionEvent, mutation, rowIfChanged, type Mutation } from "./outbox";
 import { toPartner, type Partner } from "./partners";
+import { refillStamp } from "./budgets";
 import { insertInto, rowMapper, updateById } from "./statements";
 import { apiKeys, type EventPayload, type RowOf } from "./tables";
 import { toUser, type User } from "./users";
@@ -37,7 +38,8 @@ export const keySql = {
                 OR (?4 = 'active' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?5)))
          ORDER BY seq DESC LIMIT ?6`,
   // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
-  flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END WHERE id = ?1`,
+  flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END,
+                credits_refilled_at = CASE WHEN ?3 AND ?5 IS NOT NULL THEN ?5 ELSE credits_refilled_at END WHERE id = ?1`,
   livePerPartner: `SELECT id, rate_limit_tier, allowed_origins FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
   livePerUser: `SELECT id FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL`,
 };
@@ -100,14 +102,15 @@ export type NewKey = Pick<
   ApiKeyRecord,
   | "id" | "partner_id" | "user_id" | "name" | "description" | "type" | "prefix" | "last_four" | "secret_hash" | "hash_version"
   | "scopes" | "resources" | "allowed_origins" | "allowed_ips" | "allowed_agents" | "rate_limit_tier" | "credits_remaining" | "expires_at"
->;
+> &
+  Partial<Pick<ApiKeyRecord, "credits_refill">>;
 
 /** Fields `PATCH /v1/keys/{key_id}` may set; absent ones stay as they are. */
 export type KeyPatch = Partial<
   Pick<
     ApiKeyRecord,
     | "name" | "description" | "scopes" | "resources" | "allowed_origins" | "allowed_ips" | "allowed_agents"
-    | "rate_limit_tier" | "expires_at" | "credits_remaining"
+    | "rate_limit_tier" | "expires_at" | "credits_remaining" | "credits_refill"
   >
 >;
 
@@ -128,7 +131,7 @@ type KeyRef = Pick<ApiKeyRecord, "id" | "partner_id" | "allowed_origins">;
  */
 export const keyWrites = {
   create(db: D1Database, ctx: AuditContext, key: NewKey): Mutation<ApiKeyRecord> {
-    const row = { ...key, created_at: ctx.at, created_by: ctx.actor, created_by_name: ctx.actorName, updated_at: ctx.at };
+    const row = { ...key, ...refillStamp(key.credits_refill, ctx.at), created_at: ctx.at, created_by: ctx.actor, created_by_name: ctx.actorName, updated_at: ctx.at };
     return mutation(db, ctx, insertInto(db, apiKeys, row, { returning: true }), changedRow(toKey), {
       type: "key.created",
       partnerId: key.partner_id,
@@ -139,10 +142,12 @@ export const keyWrites = {
   update(db: D1Database, ctx: AuditContext, key: KeyRef & Partial<Pick<ApiKeyRecord, "expires_at">>, patch: KeyPatch): Mutation<ApiKeyRecord | null> {
     // A moved expiry is a new one: its reminders are owed again (src/events/expiry.ts).
     const renewed = patch.expires_at !== undefined && patch.expires_at !== key.expires_at;
-    return changeKey(db, ctx, key, { ...patch, ...(renewed && { expiry_notices: 0 }), updated_at: ctx.at }, "key.updated", {
+    const stamp = refillStamp(patch.credits_refill, ctx.at);
+    return changeKey(db, ctx, key, { ...patch, ...stamp, ...(renewed && { expiry_notices: 0 }), updated_at: ctx.at }, "key.updated", {
       previous_origins: key.allowed_origins,
-      // Only a balance the operator set replaces the guard's live one.
+      // Only a balance the operator set replaces the guard's live one; a refill set now restarts its schedule there too.
       ...(patch.credits_remaining !== undefined && { credits: patch.credits_remaining }),
+      ...(stamp.credits_refilled_at !== undefined && { credits_refilled_at: stamp.credits_refilled_at }),
     });
   },
 

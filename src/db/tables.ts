@@ -1,5 +1,6 @@
 import { KEY_TYPES } from "../keys/format";
 import { GRANULARITIES } from "../usage/buckets";
+import { RATE_LIMIT_SCOPES, type CreditsRefill } from "./budgets";
 import { AUDIT_ACTIONS, type EventPayload, type EventType } from "./event-types";
 
 export { AUDIT_ACTIONS, type AuditAction, type EventPayload } from "./event-types";
@@ -73,6 +74,11 @@ export const partners = table("partners", {
   updated_at: text(),
   /** What a correctly signed leak report does to this partner's leaked keys (0008_leaks.sql). */
   leak_action: text(LEAK_ACTIONS),
+  /** DESIGN §10 (0010_budgets.sql): shared windows, shared credits (null = unlimited) and their refill. */
+  rate_limit_scope: text(RATE_LIMIT_SCOPES),
+  credits_remaining: nullable(int()),
+  credits_refill: nullable(json<CreditsRefill>()),
+  credits_refilled_at: nullable(text()),
 });
 
 /** `users`: people and bots of a partner. */
@@ -129,6 +135,9 @@ export const apiKeys = table("api_keys", {
   leaked_at: nullable(text()),
   /** Expiry notices written, as bits (0009_key_notices.sql, src/events/expiry.ts); reset when expires_at moves. */
   expiry_notices: int(),
+  /** The balance's refill and when it last applied (0010_budgets.sql, src/limiter/refill.ts). */
+  credits_refill: nullable(json<CreditsRefill>()),
+  credits_refilled_at: nullable(text()),
 });
 
 /** `audit_events`: one per mutation, listed by the audit route. */

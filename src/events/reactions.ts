@@ -4,8 +4,9 @@ import { liveKeyIdsOfUser, liveKeysOfPartner, type KeyAuthRecord } from "../db/k
 import type { EventType, OutboxEvent } from "../db/outbox";
 import { getPartner } from "../db/partners";
 import type { Bindings } from "../env";
-import { guardOf } from "../limiter/client";
-import { policyOf } from "../limiter/policy";
+import { guardOf, poolOf } from "../limiter/client";
+import type { OperatorCredits } from "../limiter/guard-credits";
+import { isPooled, partnerInfoOf, policyOf } from "../limiter/policy";
 
 /**
  * Work that must follow a committed event, so the change is in effect everywhere: caches, the CORS
@@ -43,11 +44,22 @@ const propagateKey: Reaction = async (env, event) => {
   rethrow();
 };
 
+/**
+ * A balance or refill the operator set, as the object deciding it applies it: once per event (by
+ * its seq), so a retried event that runs after requests spent credits, or after a newer balance,
+ * changes nothing.
+ */
+function operatorCredits(event: OutboxEvent): OperatorCredits | undefined {
+  const { credits: balance, credits_refilled_at: refilledAt } = event.payload;
+  if (balance === undefined && refilledAt === undefined) return undefined;
+  return { ...(balance !== undefined && { balance }), ...(refilledAt !== undefined && { refilledAt: Date.parse(refilledAt) }), seq: event.seq };
+}
+
+/** Tells the key's authority: its partner's pool when the partner pools budgets (DESIGN §10), else its own guard. */
 async function refreshGuard(env: Bindings, event: OutboxEvent, record: KeyAuthRecord) {
-  // The guard applies a balance the operator set once per event (by its seq): a retried event
-  // that runs after requests spent credits, or after a newer balance, changes nothing.
-  const credits = event.payload.credits !== undefined ? { balance: event.payload.credits, seq: event.seq } : undefined;
-  await guardOf(env, record.key.id).refresh(policyOf(record), credits);
+  const credits = operatorCredits(event);
+  if (isPooled(record.partner)) await poolOf(env, record.partner.id).refreshPooled(policyOf(record), credits);
+  else await guardOf(env, record.key.id).refresh(policyOf(record), credits);
 }
 
 const FAN_OUT_CONCURRENCY = 32;
@@ -58,12 +70,15 @@ const FAN_OUT_CONCURRENCY = 32;
  * cached records are dropped. Each step runs even when another failed: the guards need no KV, so a
  * KV outage must not keep them from hearing a suspension. A guard this misses still catches up:
  * cached records carry the partner version, and a newer one makes the guard reload from D1.
+ * The partner's pool hears it too, first (DESIGN §10): it decides the keys while the partner pools
+ * budgets, and a key guard leaving the pool takes its budget back from it.
  */
 const fanOutPartner: Reaction = async (env, event) => {
   const partner = await getPartner(env.DB, event.subject_id);
   if (!partner) throw new Error(`partner ${event.subject_id} vanished after being written`);
   const keys = await liveKeysOfPartner(env.DB, partner.id);
   const { attempt, rethrow } = attempts();
+  await attempt(poolOf(env, partner.id).poolPartnerChanged(partnerInfoOf(partner), operatorCredits(event)));
   for (let i = 0; i < keys.length; i += FAN_OUT_CONCURRENCY) {
     await Promise.all(
       keys.slice(i, i + FAN_OUT_CONCURRENCY).flatMap((key) => [
@@ -73,6 +88,7 @@ const fanOutPartner: Reaction = async (env, event) => {
             partnerStatus: partner.status,
             partnerTier: partner.rate_limit_tier,
             keyTier: key.rate_limit_tier,
+            pooled: isPooled(partner),
           }),
         ),
         attempt(forgetKeyRecord(env, key.id)),

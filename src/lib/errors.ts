@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   credits_exhausted: { status: 402, when: "The key has no credits left." },
   insufficient_scope: { status: 403, when: "The key lacks a scope the route needs." },
   operator_only: { status: 403, when: "A valid key called an operator-only route." },
-  operator_only_field: { status: 403, when: "A key set `rate_limit_tier` or `credits_remaining`." },
+  operator_only_field: { status: 403, when: "A key set `rate_limit_tier`, `credits_remaining` or `credits_refill`." },
   scope_escalation: { status: 403, when: "The change would give a key more than its caller holds; `errors` names each dimension." },
   origin_not_allowed: { status: 403, when: "The browser Origin is not on the key's (or partner's) list." },
   ip_not_allowed: { status: 403, when: "CF-Connecting-IP is outside the key's networks." },

@@ -2,15 +2,20 @@ import { tierNamed } from "../config";
 import { keyStatus, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import type { KeyGuard } from "./key-guard";
+import { poolName } from "./key-guard-names";
 import { rateLimitStateOf } from "./multi-window";
 import { holdLease, leaseDemand, leaseMsOf, refillInFlight, spendLeased, trackRefill } from "./leases";
 import { knownLimited, rememberLimited } from "./limited-keys";
 import { giveBack, takeTally, tallyLocal } from "../usage/isolate-tally";
-import { policyOf, userDeactivated, versionOf, type AdmissionVerdict, type CallerRefusal, type RecordVersion } from "./policy";
+import { isPooled, policyOf, userDeactivated, versionOf, type AdmissionVerdict, type CallerRefusal, type RecordVersion } from "./policy";
 
 /** The Durable Object that guards `keyId`: one per key, addressed by its id. */
 export const guardOf = (env: Bindings, keyId: string): DurableObjectStub<KeyGuard> =>
   env.KEY_GUARD.get(env.KEY_GUARD.idFromName(keyId));
+
+/** The Durable Object that decides every key of a pooled partner (DESIGN §10, ./partner-pool.ts). */
+export const poolOf = (env: Bindings, partnerId: string): DurableObjectStub<KeyGuard> =>
+  env.KEY_GUARD.get(env.KEY_GUARD.idFromName(poolName(partnerId)));
 
 /**
  * One admission by the key's guard. If the guard cannot be reached, the request fails closed
@@ -21,9 +26,10 @@ export const guardOf = (env: Bindings, keyId: string): DurableObjectStub<KeyGuar
 export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: number, refusal: CallerRefusal | null): Promise<AdmissionVerdict> {
   const keyId = record.key.id;
   const version = versionOf(record);
+  const pooled = isPooled(record.partner);
   // Only plain admissions may be answered here: the guard reports a refusal, or an empty balance
-  // of credits, before a full window.
-  const plain = record.key.credits_remaining === null && refusal === null;
+  // of credits, before a full window. A pooled key's every request meets its partner's (no leases).
+  const plain = record.key.credits_remaining === null && refusal === null && !pooled;
   const leaseMs = plain ? leaseMsOf(env.GUARD_LEASE_MS) : 0;
   const wanted = leaseMs > 0 ? leaseDemand(keyId) : 0;
   if (plain) {
@@ -42,7 +48,9 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
     const lease = wanted > 0 ? { ms: leaseMs, tokens: Math.ceil((wanted * leaseMs) / 1000) } : null;
     // Decisions this isolate made alone ride along (DESIGN §7), given back if the call fails.
     const reported = takeTally(keyId);
-    const asked = guardOf(env, keyId).admit(keyId, version, cost, refusal, lease, reported);
+    const asked = pooled
+      ? poolOf(env, record.partner.id).admitPooled(keyId, version, cost, refusal, reported)
+      : guardOf(env, keyId).admit(keyId, version, cost, refusal, lease, reported);
     if (reported) asked.catch(() => giveBack(keyId, reported));
     if (lease) trackRefill(keyId, asked);
     const verdict = await asked;
@@ -53,7 +61,7 @@ export async function askGuard(env: Bindings, record: KeyAuthRecord, cost: numbe
     }
     return verdict;
   } catch (err) {
-    if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null) throw err;
+    if (env.GUARD_FAILURE_MODE !== "open" || record.key.credits_remaining !== null || record.partner.credits_remaining !== null) throw err;
     console.error(JSON.stringify({ level: "warn", msg: "guard unavailable, failing open", key_id: keyId }));
     const { limits } = tierNamed(env, policyOf(record).tier);
     const status = keyStatus(record.key);

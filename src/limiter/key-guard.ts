@@ -1,298 +1,147 @@
-import { DurableObject } from "cloudflare:workers";
-import { resolvedTier, type Limit } from "../config";
-import { loadKeyAuthRecord } from "../db/keys";
+import type { KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
-import { policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
-import type { MultiWindow } from "./multi-window";
-import { bucketKey, sameLimits, storedWindows } from "./stored-window";
-import { leaseFrom, leasesExpired } from "./guard-leases";
-import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
-import { outcomeOf, type Counts } from "../usage/buckets";
-import { flushUsage } from "../usage/flush";
-import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
+import type { Counts } from "../usage/buckets";
+import type { UsageSegment } from "../usage/tally";
+import type { OperatorCredits } from "./guard-credits";
+import { leasesExpired } from "./guard-leases";
+import { sendNotices } from "./guard-notices";
+import { KeyGuardCore } from "./key-guard-core";
+import { poolName } from "./key-guard-names";
+import { PartnerPool } from "./partner-pool";
+import { latestBudget } from "./budget";
+import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 
-/** How often usage (last_used_at, credits) is written back to D1, at most. */
-const FLUSH_INTERVAL_MS = 60_000;
-/** A key's first use is flushed after this long, so a burst at first use still costs one write. */
-const FIRST_FLUSH_DELAY_MS = 5_000;
-/**
- * Admissions are written to this object's storage on the next timer tick: after the requests
- * already queued here, so one write carries all of them. 0 ms already gives the whole gain.
- */
-const COUNTER_WRITE_MS = 0;
-
-// Storage layout (SQLite-backed sync KV of this object):
-//   policy         GuardPolicy: revocation, expiry, partner status, tier, record versions
-//   credits        number | null (null = unlimited); authoritative once loaded from D1
-//   credits_seq    outbox seq of the last operator-set balance applied (a retried event never re-applies it)
-//   rl:meta, rl:b:<bucket>              the first limit's window: "limit/windowMs" it was counted under, and
-//   rl:<k>:meta, rl:<k>:b:<bucket>      requests per bucket (written behind, next tick); k > 0: the tier's
-//                                       further limits (./stored-window.ts)
-//   used_at        ms of the last admitted request;   flushed_at: ms of the last D1 flush
-//   leases_until   ms when the last lease granted to an isolate expires (opt-in leases only)
-//   usage          StoredTally: usage counts and notices not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
-//   notices        StoredNoticeState: what credits.low and rate_limit.exceeded were decided on (./guard-notices.ts), ditto
-const UNCONFIRMED = { allowUnconfirmed: true } as const;
 
 /**
- * One instance per key id: the authority for everything that must be exact and immediate —
- * rate limiting, credits, revocation, expiry, partner suspension — and the batcher of usage
- * into D1. Requests reach it over RPC; every method runs to completion without awaiting, so the
- * runtime's input gate makes each admission atomic.
+ * The Durable Object class behind every guard. Named by a key id, it is that key's guard
+ * (./key-guard-core.ts). Named `partner:<id>` (`poolName`), it is the partner's pool
+ * (./partner-pool.ts): the one admission point of every key of a partner that shares windows or
+ * credits, holding the partner's budgets and its keys' own. One class, so no new binding or
+ * migration: an object plays one role, by the methods its callers use (src/limiter/client.ts).
  */
-export class KeyGuard extends DurableObject<Bindings> {
-  private policy: GuardPolicy | undefined;
-  private credits: number | null = null;
-  /** One sliding window per limit of the key's tier (./multi-window.ts). */
-  private windows: MultiWindow | undefined;
-  /** When the last lease granted expires; mutations wait for it. */
-  private leasesUntil: number;
-  /** When the pending usage flush fires; mirrored here so admissions never ask storage. */
-  private alarmAt: number | null = null;
-  /** ms of the last admitted request (stored as `used_at`, written behind). */
-  private usedAt: number | undefined;
-  /** Buckets counted since the last write (storage key → [slot, bucket]), and the timer that writes them. */
-  private readonly unwritten = new Map<string, [number, number]>();
-  private writeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Usage counts since the last flush (DESIGN §7), and the notices it will write. */
-  private readonly usage: UsageTally;
-  private readonly notices: GuardNotices;
-
-  constructor(ctx: DurableObjectState, env: Bindings) {
-    super(ctx, env);
-    const kv = ctx.storage.kv;
-    this.policy = kv.get<GuardPolicy>("policy");
-    this.credits = kv.get<number | null>("credits") ?? null;
-    this.leasesUntil = kv.get<number>("leases_until") ?? 0;
-    this.usedAt = kv.get<number>("used_at");
-    this.usage = UsageTally.from(kv.get<StoredTally>("usage"));
-    this.notices = new GuardNotices(kv.get<StoredNoticeState>("notices"), this.usage);
-    ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
-      // Counts left unflushed by an earlier run (a crash, a failed flush) still reach D1.
-      if (this.alarmAt === null && this.usage.hasPending) this.scheduleFlush(clockNow());
-    });
-  }
-
-  /**
-   * Decides one request of `cost` units for a caller holding the record at `version`. The caller
-   * has already checked the allowlists against that record and passes any `refusal`: it is
-   * returned only once the record is known current and the key otherwise usable, so a revoked
-   * key is reported as revoked, and a refused request costs neither rate limit nor credits.
-   */
-  async admit(
-    keyId: string,
-    version: RecordVersion,
-    cost = 1,
-    refusal: CallerRefusal | null = null,
-    lease: LeaseRequest | null = null,
-    reported: Counts | null = null,
-  ): Promise<AdmissionVerdict> {
-    if (reported) this.report(reported);
-    const verdict = await this.decide(keyId, version, cost, refusal, lease);
-    // A check of cost 0 (an operator-only route's probe, a verify that only checks) is not a use.
-    const outcome = cost > 0 ? outcomeOf(verdict.outcome) : null;
-    if (outcome) this.counted((now) => this.usage.count(now, outcome));
-    return verdict;
-  }
-
-  /** Counts an isolate decided alone (its remembered full window's 429s, its leased admissions). */
-  report(counts: Counts): void {
-    this.counted((now) => this.usage.add(now, counts));
-  }
-
-  /** Usage rides the write-behind counters and the minute flush: no storage call of its own. */
-  private counted(count: (now: number) => void) {
-    const now = clockNow();
-    count(now);
-    this.writeSoon();
-    if (this.alarmAt === null) this.scheduleFlush(now);
-  }
-
-  /** Usage counts D1 may not hold yet, by flush sequence: the reader adds those D1 has not committed. */
-  liveUsage(reported: Counts | null = null): UsageSegment[] {
-    if (reported) this.report(reported);
-    return this.usage.live();
-  }
-
-  private async decide(
-    keyId: string,
-    version: RecordVersion,
-    cost: number,
-    refusal: CallerRefusal | null,
-    lease: LeaseRequest | null,
-  ): Promise<AdmissionVerdict> {
-    if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
-      // The guard's own copy is missing or older than the caller's: D1 is the truth.
-      if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
-    }
-    const policy = this.policy!;
-    if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
-    const now = clockNow();
-    const windows = this.windowsFor(resolvedTier(this.env, policy.tier).limits);
-    const refuse = (outcome: Exclude<AdmissionVerdict["outcome"], "stale" | "unknown" | "ok">): AdmissionVerdict => ({
-      outcome,
-      ratelimit: windows.state(now),
-      credits: this.credits,
-    });
-    if (policy.revoked) return refuse("revoked");
-    if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
-    if (policy.partnerStatus !== "active") return refuse("partner_suspended");
-    if (policy.userStatus === "deactivated") return refuse("user_deactivated");
-    if (refusal) return refuse(refusal);
-    if (this.credits !== null && this.credits < cost) return refuse("credits_exhausted");
-
-    const storage = this.ctx.storage;
-    const expired = windows.expired(now).flatMap((indexes, slot) => indexes.map((index) => bucketKey(slot, index)));
-    if (expired.length > 0) {
-      for (const key of expired) this.unwritten.delete(key);
-      void storage.delete(expired, UNCONFIRMED);
-    }
-    // One decision over every limit: refused by any, the request is counted in none.
-    const result = windows.tryAdmit(now, cost);
-    if (!result.admitted) {
-      for (const limit of result.refusing) this.notices.refused(limit, now);
-      return { outcome: "rate_limited", ratelimit: result.state, credits: this.credits, retryAt: result.admitsAt };
-    }
-
-    this.usedAt = now;
-    this.writeSoon(result.buckets);
-    // Credits are money: their write is confirmed before the reply leaves.
-    if (this.credits !== null) {
-      this.credits -= cost;
-      storage.kv.put("credits", this.credits);
-      this.notices.spent(this.credits, cost, now);
-    }
-    const granted = lease && this.credits === null ? this.grantLease(windows, policy, now, lease) : undefined;
-    // After a lease the count includes its tokens; the isolate adds back those it has not spent.
-    const ratelimit = granted ? windows.state(now) : result.state;
-    return { outcome: "ok", ratelimit, credits: this.credits, ...(granted ? { lease: granted } : {}) };
-  }
-
-  /** Leased tokens for the caller's isolate (./guard-leases.ts); keys with credits are never leased. */
-  private grantLease(windows: MultiWindow, policy: GuardPolicy, now: number, asked: LeaseRequest): Lease | undefined {
-    const granted = leaseFrom(windows, now, asked, policy.expiresAt);
-    if (!granted) return undefined;
-    const { tokens, expiresAt, buckets } = granted;
-    this.writeSoon(buckets);
-    if (expiresAt > this.leasesUntil) {
-      this.leasesUntil = expiresAt;
-      // Kept across a restart, so a mutation right after one still waits for leases granted before it.
-      void this.ctx.storage.put("leases_until", expiresAt, UNCONFIRMED);
-    }
-    return { tokens, expiresAt };
-  }
+export class KeyGuard extends KeyGuardCore {
+  private poolState: PartnerPool | undefined;
 
   /**
    * Takes a freshly written policy from a mutation (revoke, rotate, update). Older versions are
    * ignored, so two racing mutations cannot roll the guard back. `credits` replaces the live
    * balance only when the operator set it, and only once per event: its outbox `seq` must be newer
    * than the last one applied, so a retried or repeated run of the same event (or an older one
-   * running late) never gives back credits spent since.
+   * running late) never gives back credits spent since. A refill the operator set restarts its
+   * schedule the same way.
    */
-  async refresh(policy: GuardPolicy, credits?: { balance: number | null; seq: number }): Promise<void> {
+  async refresh(policy: GuardPolicy, credits?: OperatorCredits): Promise<void> {
     const current = this.policy;
     if (current && (policy.keyVersion < current.keyVersion || policy.partnerVersion < current.partnerVersion)) return;
-    if (!current) {
-      // First contact: take the balance from D1 along with everything else.
-      await this.loadFromD1(policy.keyId);
-    }
+    // First contact, or back from its partner's pool: the balance comes with the record (loadFromD1).
+    if (!current || (current.pooled && !policy.pooled)) await this.loadFromD1(policy.keyId);
     this.setPolicy(policy);
-    const kv = this.ctx.storage.kv;
-    if (credits !== undefined && credits.seq > (kv.get<number>("credits_seq") ?? 0)) {
-      this.setCredits(credits.balance);
-      kv.put("credits_seq", credits.seq);
-      this.notices.creditsSet(credits.balance);
-      kv.put("notices", this.notices.toStorage());
+    if (credits !== undefined && this.credits.fromOperator(credits)) {
+      this.notices.creditsSet(this.credits.balance);
+      this.ctx.storage.kv.put("notices", this.notices.toStorage());
     }
     await leasesExpired(this.leasesUntil);
   }
 
   /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
-  async partnerChanged(change: { partnerVersion: number; partnerStatus: string; partnerTier: string; keyTier: string | null }) {
+  async partnerChanged(change: { partnerVersion: number; partnerStatus: string; partnerTier: string; keyTier: string | null; pooled?: boolean }) {
     const current = this.policy;
     if (!current || change.partnerVersion <= current.partnerVersion) return;
-    this.setPolicy({
-      ...current,
-      partnerVersion: change.partnerVersion,
-      partnerStatus: change.partnerStatus,
-      tier: change.keyTier ?? change.partnerTier,
-    });
+    if (current.pooled && change.pooled === false) {
+      await this.loadFromD1(current.keyId);
+    } else {
+      const { partnerVersion, partnerStatus, keyTier, partnerTier, pooled } = change;
+      this.setPolicy({ ...current, partnerVersion, partnerStatus, tier: keyTier ?? partnerTier, pooled: pooled ?? current.pooled });
+    }
     await leasesExpired(this.leasesUntil);
   }
 
+  private get pool(): PartnerPool {
+    return (this.poolState ??= new PartnerPool(
+      this.ctx,
+      this.env,
+      (now) => {
+        if (this.alarmAt === null) this.scheduleFlush(now);
+      },
+      (keyId, partner) => guardStub(this.env, keyId).handOff(keyId, partner),
+    ));
+  }
+
+  /** Whether this object has ever been a partner's pool. */
+  private get isPool(): boolean {
+    return this.poolState !== undefined || this.ctx.storage.kv.get("p:state") !== undefined;
+  }
+
+  /** `admit` for a key of this pool's partner (no leases: every request of a pooled key meets here). */
+  async admitPooled(keyId: string, version: RecordVersion, cost = 1, refusal: CallerRefusal | null = null, reported: Counts | null = null): Promise<AdmissionVerdict> {
+    return this.pool.admit(keyId, version, cost, refusal, reported);
+  }
+
+  /** `liveUsage` of a key this pool decides. */
+  pooledUsage(keyId: string, reported: Counts | null = null): UsageSegment[] {
+    return this.pool.liveUsage(keyId, reported);
+  }
+
+  /** `refresh` of a key this pool decides. */
+  async refreshPooled(policy: GuardPolicy, credits?: OperatorCredits): Promise<void> {
+    await this.pool.refresh(policy, credits);
+  }
+
+  /** The partner changed: this pool takes its new state (and a balance the operator set, once per event). */
+  async poolPartnerChanged(partner: PartnerInfo, credits?: OperatorCredits): Promise<void> {
+    await this.pool.partnerChanged(partner, credits);
+  }
+
   /**
-   * Counters and last use are written behind and unconfirmed, on the next timer tick: one SQLite
-   * write then carries every admission queued meanwhile instead of one each (a write per request
-   * cost a fifth of the hot path's throughput under load). Only a crash in those milliseconds
-   * could forget them; an idle eviction never does, since the write fires first.
+   * Hands a key's live budget to the object that decides the key from now on, `partner` being the
+   * partner state that moved it. As a key's guard: the key goes to its partner's pool; this guard
+   * learns the partner version (older callers are stale here from now on), flushes its usage and
+   * waits for its leases. As a pool: the key goes back to its own guard (PartnerPool.release).
+   * Null when this object holds no budget for the key (D1's is then the truth).
    */
-  private writeSoon(buckets?: readonly number[]) {
-    buckets?.forEach((bucket, slot) => this.unwritten.set(bucketKey(slot, bucket), [slot, bucket]));
-    this.writeTimer ??= setTimeout(() => this.writeCounters(), COUNTER_WRITE_MS);
-  }
-
-  private writeCounters() {
-    this.writeTimer = undefined;
-    const entries: Record<string, unknown> = {};
-    for (const [key, [slot, index]] of this.unwritten) {
-      const n = this.windows?.windows[slot]?.counts.get(index);
-      if (n !== undefined) entries[key] = n;
-    }
-    this.unwritten.clear();
-    if (this.usedAt !== undefined) entries.used_at = this.usedAt;
-    if (this.notices.dirty) entries.notices = this.notices.toStorage();
-    void this.ctx.storage.put({ ...entries, usage: this.usage.toStorage() }, UNCONFIRMED);
-  }
-
-  /** Writes usage back to D1 (src/usage/flush.ts): at most once a minute per key, never once per request. */
-  override async alarm(): Promise<void> {
-    this.alarmAt = null;
+  async handOff(keyId: string, partner: PartnerInfo): Promise<HandedBudget | null> {
+    if (this.isPool) return this.pool.release(keyId, partner);
     const policy = this.policy;
-    if (!policy) return;
-    const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits: this.credits };
-    const kv = this.ctx.storage.kv;
-    const persist = () => kv.put("usage", this.usage.toStorage());
-    const notices = await flushUsage(this.env.DB, state, this.usage, persist, this.env.USAGE_ANALYTICS);
-    if (notices === null) return;
-    kv.put("flushed_at", Date.now());
-    // Counts that arrived during the write go with the next flush.
-    if (this.usage.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());
+    if (!policy) return null;
+    if (partner.version > policy.partnerVersion) {
+      this.setPolicy({ ...policy, partnerVersion: partner.version, partnerStatus: partner.status, tier: policy.ownTier ?? partner.tier, pooled: partner.pooled });
+    }
+    await this.flushKey();
+    await leasesExpired(this.leasesUntil);
+    return this.budget();
+  }
+
+  protected takeBack(record: KeyAuthRecord): Promise<boolean> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const handed = await poolStub(this.env, record.partner.id).handOff(record.key.id, partnerInfoOf(record.partner));
+      // The pool's copy if it spent last; this guard's own if the pool never took the budget (./budget.ts).
+      const live = latestBudget([handed, this.policy ? this.budget() : null, storedBudget(record)])!;
+      this.setPolicy(policyOf(record));
+      this.credits.load(live.credits, live.refilledAt);
+      this.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
+      return true;
+    });
+  }
+
+  private budget(): HandedBudget {
+    return { credits: this.credits.balance, refilledAt: this.credits.refilledAt, usageSeq: this.usage.lastSeq, usedAt: this.usedAt ?? null };
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.isPool) return super.alarm();
+    this.alarmAt = null;
+    const pool = this.pool;
+    const notices = await pool.flush();
+    // Paces the next flush a minute on, as a key's guard does (KeyGuardCore.scheduleFlush).
+    this.ctx.storage.kv.put("flushed_at", Date.now());
+    if (pool.hasPending && this.alarmAt === null) this.scheduleFlush(clockNow());
     await sendNotices(this.env, notices);
   }
-
-  private scheduleFlush(now: number) {
-    const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
-    this.alarmAt = Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS);
-    void this.ctx.storage.setAlarm(this.alarmAt);
-  }
-
-  private async loadFromD1(keyId: string): Promise<boolean> {
-    const record = await loadKeyAuthRecord(this.env.DB, keyId);
-    if (!record) return false;
-    const hadPolicy = this.policy !== undefined;
-    this.setPolicy(policyOf(record));
-    // A balance already held here is newer than D1's, which lags by up to one flush.
-    if (!hadPolicy) this.setCredits(record.key.credits_remaining);
-    return true;
-  }
-
-  private setPolicy(policy: GuardPolicy) {
-    this.policy = policy;
-    this.ctx.storage.kv.put("policy", policy);
-  }
-
-  private setCredits(credits: number | null) {
-    this.credits = credits;
-    this.ctx.storage.kv.put("credits", credits);
-  }
-
-  private windowsFor(limits: readonly Limit[]): MultiWindow {
-    if (sameLimits(this.windows, limits)) return this.windows!;
-    const forget = (prefix: string) => {
-      for (const key of this.unwritten.keys()) if (key.startsWith(prefix)) this.unwritten.delete(key);
-    };
-    return (this.windows = storedWindows(this.ctx.storage.kv, limits, this.windows, forget));
-  }
 }
+
+/** A key's own guard. */
+export const guardStub = (env: Bindings, keyId: string): DurableObjectStub<KeyGuard> => env.KEY_GUARD.get(env.KEY_GUARD.idFromName(keyId));
+
+/** A partner's pool. */
+export const poolStub = (env: Bindings, partnerId: string): DurableObjectStub<KeyGuard> => env.KEY_GUARD.get(env.KEY_GUARD.idFromName(poolName(partnerId)));

@@ -1,5 +1,6 @@
 import type { KeyAuthRecord } from "../db/keys";
 import type { UserStatus } from "../db/users";
+import { creditsRefillOf, type CreditsRefill } from "./refill";
 import type { AllowlistRefusal } from "../allowlists/compile";
 
 /** What a key's Durable Object must know to decide, exactly and at once, whether it may be used. */
@@ -20,7 +21,24 @@ export interface GuardPolicy {
   userStatus?: UserStatus | null;
   /** The key's tier, else its partner's. */
   tier: string;
+  /** The key's credit refill (./refill.ts); absent from policies stored before refills: none. */
+  refill?: CreditsRefill | null;
+  /**
+   * The key's own tier, without its partner's: what caps the key itself in a partner-scoped pool.
+   * Absent from policies stored before pools: `tier` then (the key guard never reads it).
+   */
+  ownTier?: string | null;
+  /** Whether the partner's object, not the key's, decides this key (`isPooled`); absent: false. */
+  pooled?: boolean;
 }
+
+/**
+ * Whether a partner's keys are decided by the partner's object (./partner-pool.ts): when they share
+ * its windows (`rate_limit_scope: partner`) or its credits. Every key of such a partner meets
+ * there, so one call decides the key's and the partner's budgets atomically.
+ */
+export const isPooled = (partner: Pick<KeyAuthRecord["partner"], "rate_limit_scope" | "credits_remaining">): boolean =>
+  partner.rate_limit_scope === "partner" || partner.credits_remaining !== null;
 
 export const policyOf = ({ key, partner, user }: KeyAuthRecord): GuardPolicy => ({
   keyId: key.id,
@@ -32,6 +50,9 @@ export const policyOf = ({ key, partner, user }: KeyAuthRecord): GuardPolicy => 
   partnerStatus: partner.status,
   userStatus: user ? (user.status ?? "active") : null,
   tier: key.rate_limit_tier ?? partner.rate_limit_tier,
+  refill: creditsRefillOf(key.credits_refill),
+  ownTier: key.rate_limit_tier,
+  pooled: isPooled(partner),
 });
 
 /** Whether the key's user is deactivated, from a record or a policy (older copies lack the status: active). */
@@ -83,6 +104,53 @@ export interface RateLimitState {
 /** A refusal the Worker decided from the record (allowlists, scopes); the guard confirms it is current. */
 export type CallerRefusal = AllowlistRefusal | "insufficient_scope";
 
+/** What a partner's object must know of the partner (./partner-pool.ts), from its row. */
+export interface PartnerInfo {
+  partnerId: string;
+  version: number;
+  status: string;
+  tier: string;
+  scope: "key" | "partner";
+  refill: CreditsRefill | null;
+  pooled: boolean;
+  /** D1's balance and refill time: taken only when the object has none of its own yet. */
+  credits: number | null;
+  refilledAt: string | null;
+}
+
+export const partnerInfoOf = (partner: KeyAuthRecord["partner"]): PartnerInfo => ({
+  partnerId: partner.id,
+  version: partner.version,
+  status: partner.status,
+  tier: partner.rate_limit_tier,
+  scope: partner.rate_limit_scope,
+  refill: creditsRefillOf(partner.credits_refill),
+  pooled: isPooled(partner),
+  credits: partner.credits_remaining,
+  refilledAt: partner.credits_refilled_at,
+});
+
+/** A key's live budget, handed from the object that decided it to the one that decides it next. */
+export interface HandedBudget {
+  credits: number | null;
+  refilledAt: number | null;
+  /** The last usage flush sequence D1 holds for the key: the next authority continues after it. */
+  usageSeq: number;
+  /** ms of the last request admitted under this budget (null: none): the latest copy of a budget is the live one. */
+  usedAt: number | null;
+}
+
+/** D1's copy of a key's budget (a flush behind the live one at most). */
+export const storedBudget = ({ key }: KeyAuthRecord): HandedBudget => ({
+  credits: key.credits_remaining,
+  refilledAt: key.credits_refilled_at === null ? null : Date.parse(key.credits_refilled_at),
+  usageSeq: key.usage_seq,
+  usedAt: key.last_used_at === null ? null : Date.parse(key.last_used_at),
+});
+
+/** Whose balance verify reports (DESIGN §3): the key's, its partner's, or none (both unlimited). */
+export type CreditsSource = "key" | "partner" | null;
+
 export type AdmissionVerdict =
   /** The caller's copy of the key record is older than the guard's: reload it and ask again. */
   | { outcome: "stale" }
@@ -91,7 +159,10 @@ export type AdmissionVerdict =
       outcome: "ok" | "rate_limited" | "credits_exhausted" | "revoked" | "expired" | "partner_suspended" | "user_deactivated" | CallerRefusal;
       /** After this request; unchanged by anything but "ok". */
       ratelimit: RateLimitState;
+      /** The key's own balance after this request (null = unlimited). */
       credits: number | null;
+      /** For a pooled key: the balance verify reports and whose it is (./budget.ts); absent: the key's. */
+      reported?: { balance: number | null; source: CreditsSource };
       /** With "ok" when the caller asked for leases: further tokens, already counted, usable until `expiresAt`. */
       lease?: Lease;
       /** With "rate_limited": when (ms) every limit admits this request again (Infinity: its cost exceeds a limit). */

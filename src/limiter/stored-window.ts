@@ -14,12 +14,13 @@ import type { Limit } from "./tiers";
  * window changed starts afresh, as a tier change always has: counts are never read under a limit
  * other than the one they were counted for.
  */
-const slotPrefix = (slot: number) => (slot === 0 ? "rl:" : `rl:${slot}:`);
-const metaKey = (slot: number) => `${slotPrefix(slot)}meta`;
-const bucketPrefix = (slot: number) => `${slotPrefix(slot)}b:`;
+// `base` prefixes a pool's windows (./partner-pool.ts: `p:` for the partner's, `k:<id>:` for a key's); "" in a key's guard.
+const slotPrefix = (slot: number, base = "") => (slot === 0 ? `${base}rl:` : `${base}rl:${slot}:`);
+const metaKey = (slot: number, base = "") => `${slotPrefix(slot, base)}meta`;
+const bucketPrefix = (slot: number, base = "") => `${slotPrefix(slot, base)}b:`;
 
 /** The storage key of one bucket of one slot. */
-export const bucketKey = (slot: number, bucket: number) => bucketPrefix(slot) + bucket;
+export const bucketKey = (slot: number, bucket: number, base = "") => bucketPrefix(slot, base) + bucket;
 
 const metaOf = (limit: Limit) => `${limit.limit}/${limit.window_seconds * 1000}`;
 
@@ -40,31 +41,37 @@ export function sameLimits(current: MultiWindow | undefined, limits: readonly Li
  * last limit are deleted. `dropped` is told each slot restarted or deleted, so the caller forgets
  * its unwritten buckets rather than writing them under the new meta.
  */
-export function storedWindows(kv: SyncKvStorage, limits: readonly Limit[], current: MultiWindow | undefined, dropped: (prefix: string) => void): MultiWindow {
+export function storedWindows(
+  kv: SyncKvStorage,
+  limits: readonly Limit[],
+  current: MultiWindow | undefined,
+  dropped: (prefix: string) => void,
+  base = "",
+): MultiWindow {
   const windows = limits.map((limit, slot) => {
     const inMemory = current?.windows[slot];
     if (countsFor(inMemory, limit)) return inMemory!;
-    dropped(bucketPrefix(slot));
-    return storedWindow(kv, slot, limit);
+    dropped(bucketPrefix(slot, base));
+    return storedWindow(kv, slot, limit, base);
   });
-  for (const [key] of kv.list({ prefix: "rl:" })) {
-    const slot = /^rl:(\d+):/.exec(key)?.[1];
+  for (const [key] of kv.list({ prefix: `${base}rl:` })) {
+    const slot = /^rl:(\d+):/.exec(key.slice(base.length))?.[1];
     if (slot !== undefined && Number(slot) >= limits.length) {
       kv.delete(key);
-      dropped(bucketPrefix(Number(slot)));
+      dropped(bucketPrefix(Number(slot), base));
     }
   }
   return new MultiWindow(limits, windows);
 }
 
-function storedWindow(kv: SyncKvStorage, slot: number, limit: Limit): SlidingWindow {
-  const prefix = bucketPrefix(slot);
+function storedWindow(kv: SyncKvStorage, slot: number, limit: Limit, base: string): SlidingWindow {
+  const prefix = bucketPrefix(slot, base);
   const counts = new Map<number, number>();
-  if (kv.get<string>(metaKey(slot)) === metaOf(limit)) {
+  if (kv.get<string>(metaKey(slot, base)) === metaOf(limit)) {
     for (const [key, n] of kv.list<number>({ prefix })) counts.set(Number(key.slice(prefix.length)), n);
   } else {
     for (const [key] of kv.list({ prefix })) kv.delete(key);
-    kv.put(metaKey(slot), metaOf(limit));
+    kv.put(metaKey(slot, base), metaOf(limit));
   }
   return new SlidingWindow(limit.limit, limit.window_seconds * 1000, counts);
 }

@@ -3,6 +3,7 @@ import { assertOperatorOnlyFields, assertWithinAuthority, fencesForKeyCreatedKey
 import { pepperOf } from "../auth/verify-key";
 import { keyPrefix } from "../config";
 import { keyWrites } from "../db/keys";
+import { initialCredits } from "../db/budgets";
 import { commitMutation } from "../events/commit";
 import { getUser } from "../db/users";
 import { HASH_VERSION, mintKey } from "../keys/crypto";
@@ -50,7 +51,8 @@ export const registerKeysCreate = (app: App) =>
       allowed_ips: body.allowed_ips ?? [],
       allowed_agents: body.allowed_agents ?? [],
       rate_limit_tier: body.rate_limit_tier ?? null,
-      credits_remaining: body.credits_remaining ?? null,
+      credits_remaining: initialCredits(body.credits_remaining, body.credits_refill),
+      credits_refill: body.credits_refill ?? null,
       expires_at: body.expires_at ?? null,
     };
     assertWithinAuthority(principal, shapeOf(fields, user, partner, c.env), c.env, false);

@@ -1,6 +1,7 @@
 import { authenticatedRoute, type App } from "../hono";
 import { assertKeyManageable, assertNoEscalation, assertOperatorOnlyFields, assertScopesFitType, assertWithinAuthority, shapeOf } from "../auth/key-rules";
 import { dedupe } from "../auth/scopes";
+import { patchedCredits } from "../db/budgets";
 import { keyWrites } from "../db/keys";
 import { commitMutation } from "../events/commit";
 import { ApiError } from "../lib/problem";
@@ -16,7 +17,8 @@ const route = authenticatedRoute({
   operationId: "updateKey",
   tags: ["Keys"],
   summary: "Update an API key",
-  description: "Changes take effect on the key's next request. `rate_limit_tier` and `credits_remaining` are operator-only.",
+  description: "Changes take effect on the key's next request. `rate_limit_tier`, `credits_remaining` and `credits_refill` are operator-only; " +
+    "giving an unlimited key a refill (without a balance) starts its balance at the refill's amount.",
   access: { caller: "operator_or_key", scope: "keys:write" },
   errors: ["operator_only_field", "scope_escalation", "key_revoked", "key_expired", "propagation_pending"],
   request: { params: KeyParams, body: jsonBody(KeyPatchSchema) },
@@ -44,7 +46,9 @@ export const registerKeysUpdate = (app: App) =>
 
     // Every field of the body is a column; absent ones stay as they are.
     if (Object.values(body).every((v) => v === undefined)) return c.json(serializeKey(key, { user }), 200);
-    const updated = await commitMutation(c.env, keyWrites.update(c.env.DB, auditContext(c), key, body));
+    const credits_remaining = patchedCredits(key.credits_remaining, body.credits_remaining, body.credits_refill);
+    const patch = { ...body, ...(credits_remaining !== undefined && { credits_remaining }) };
+    const updated = await commitMutation(c.env, keyWrites.update(c.env.DB, auditContext(c), key, patch));
     if (!updated) throw new ApiError("key_revoked", "A revoked key cannot be changed.");
     return c.json(serializeKey(updated, { user }), 200);
   });

@@ -23,5 +23,5 @@ export const registerKeysUsage = (app: App) =>
   app.openapi(route, async (c) => {
     const { key } = await visibleKey(c, c.req.valid("param").key_id);
     const range = rangeOf(c.req.valid("query"), now());
-    return c.json({ key_id: key.id, granularity: range.granularity, data: await keyUsage(c.env, key.id, range) }, 200);
+    return c.json({ key_id: key.id, granularity: range.granularity, data: await keyUsage(c.env, key.id, key.partner_id, range) }, 200);
   });

@@ -41,7 +41,11 @@ const VerifyResponse = z
         }),
       )
       .openapi({ description: "Every limit the key is counted under, as the IETF RateLimit fields name them; empty for an unidentified key." }),
-    credits_remaining: z.number().int().nullable(),
+    credits_remaining: z.number().int().nullable().openapi({
+      description:
+        "The balance after this request (null: unlimited). When both the key and its partner hold credits (DESIGN §10), the one that was short, " +
+        "else the smaller (the key's on a tie); `credits_source` says whose.",
+    }),
     credits_source: z.enum(["key", "partner"]).nullable(),
   })
   .openapi("VerifyResult");
@@ -72,6 +76,8 @@ export const registerKeysVerify = (app: App) =>
     });
     const live = result.auth ? liveKey(result) : null;
     const credits = live ? live.key.credits_remaining : null;
+    // A pooled key's partner may hold credits too: the guard says which balance to report (the one short, else the smaller).
+    const reported = live && result.reported ? result.reported : { balance: credits, source: credits === null ? null : ("key" as const) };
     // The limiter already caps each `reset` at its window (SlidingWindow.resetSeconds, knownLimited).
     const { limit, remaining, reset } = result.ratelimit ?? { limit: 0, remaining: 0, reset: 0 };
     return c.json(
@@ -81,8 +87,8 @@ export const registerKeysVerify = (app: App) =>
         ...(live ? { api_key: serializeKey(live.key, live) } : {}),
         ratelimit: { limit, remaining, reset },
         ratelimits: result.auth && result.ratelimit ? result.ratelimit.limits.map(({ name, limit, remaining, reset, window_seconds }) => ({ name, limit, remaining, reset, window_seconds })) : [],
-        credits_remaining: credits,
-        credits_source: credits === null ? null : ("key" as const),
+        credits_remaining: reported.balance,
+        credits_source: reported.source,
       },
       200,
     );

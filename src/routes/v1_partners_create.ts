@@ -6,6 +6,7 @@ import { ApiError } from "../lib/problem";
 import { json, jsonBody } from "../schemas/common";
 import { PartnerCreateSchema, PartnerSchema, serializePartner } from "../schemas/partner";
 import { auditContext } from "./access";
+import { initialCredits } from "../db/budgets";
 import { assertKnownTier } from "../config";
 
 const route = authenticatedRoute({
@@ -36,6 +37,9 @@ export const registerPartnersCreate = (app: App) =>
       resources: body.resources ?? [],
       allowed_origins: body.allowed_origins ?? [],
       leak_action: body.leak_action,
+      rate_limit_scope: body.rate_limit_scope,
+      credits_remaining: initialCredits(body.credits_remaining, body.credits_refill),
+      credits_refill: body.credits_refill ?? null,
     });
     const created = await commitMutation(c.env, write, {
       conflict: () => new ApiError("slug_taken", `A partner with slug "${body.slug}" already exists.`),

@@ -1,4 +1,5 @@
 import { authenticatedRoute, type App } from "../hono";
+import { patchedCredits } from "../db/budgets";
 import { partnerWrites } from "../db/partners";
 import { commitMutation } from "../events/commit";
 import { json, jsonBody } from "../schemas/common";
@@ -27,6 +28,8 @@ export const registerPartnersUpdate = (app: App) =>
     assertKnownTier(c.env, body.rate_limit_tier);
     // Every field of the body is a column; absent ones stay as they are.
     if (Object.values(body).every((v) => v === undefined)) return c.json(serializePartner(partner), 200);
-    const updated = await commitMutation(c.env, partnerWrites.update(c.env.DB, auditContext(c), partner, body));
+    const credits_remaining = patchedCredits(partner.credits_remaining, body.credits_remaining, body.credits_refill);
+    const patch = { ...body, ...(credits_remaining !== undefined && { credits_remaining }) };
+    const updated = await commitMutation(c.env, partnerWrites.update(c.env.DB, auditContext(c), partner, patch));
     return c.json(serializePartner(updated), 200);
   });

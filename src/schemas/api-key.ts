@@ -7,6 +7,7 @@ import { fullName, UserKind } from "./user";
 import { isProductName } from "../allowlists/agent";
 import { canonicalIpEntry } from "../allowlists/ip";
 import { KEY_TYPES } from "../keys/format";
+import { Credits, CreditsRefillInput, CreditsRefillSchema, serializeRefill } from "./credits";
 import { canonicalList, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp, UserId } from "./common";
 
 export const KeyTypeSchema = z.enum(KEY_TYPES);
@@ -29,6 +30,8 @@ export const ApiKeySchema = z
     allowed_agents: z.array(z.string()),
     rate_limit_tier: z.string().nullable(),
     credits_remaining: z.number().int().nullable(),
+    credits_refill: CreditsRefillSchema.nullable(),
+    credits_refilled_at: Timestamp.nullable().openapi({ description: "When the refill last topped the balance up, or was set (which starts its schedule)." }),
     expires_at: Timestamp.nullable(),
     status: KeyStatusSchema,
     revoked_at: Timestamp.nullable(),
@@ -111,8 +114,6 @@ const ExpiresAt = z
   .refine((iso) => Date.parse(iso) > now(), "expires_at must be in the future")
   .openapi({ example: "2027-06-05T00:00:00Z", description: "A date-time, or a date (midnight UTC). Must lie in the future." });
 
-const Credits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-
 const mutableKeyFields = {
   name: Text(200, { min: 1, trim: true }),
   description: Text(1000).nullable(),
@@ -124,6 +125,7 @@ const mutableKeyFields = {
   rate_limit_tier: TierName.nullable(),
   expires_at: ExpiresAt.nullable(),
   credits_remaining: Credits.nullable(),
+  credits_refill: CreditsRefillInput.nullable(),
 };
 
 export const KeyCreateSchema = z
@@ -140,6 +142,7 @@ export const KeyCreateSchema = z
     rate_limit_tier: mutableKeyFields.rate_limit_tier.optional(),
     expires_at: mutableKeyFields.expires_at.optional(),
     credits_remaining: mutableKeyFields.credits_remaining.optional(),
+    credits_refill: mutableKeyFields.credits_refill.optional(),
   })
   .openapi("ApiKeyCreate", {
     // Publishable keys live in browsers: no management scopes (keys:*, users:*, webhooks:*, audit:read), 400 otherwise.
@@ -219,6 +222,8 @@ export function serializeKey(k: ApiKeyRecord, options: SerializeKeyOptions): z.i
     allowed_agents: k.allowed_agents,
     rate_limit_tier: k.rate_limit_tier,
     credits_remaining: k.credits_remaining,
+    credits_refill: serializeRefill(k.credits_refill),
+    credits_refilled_at: k.credits_refilled_at,
     expires_at: k.expires_at,
     status: keyStatus(k),
     revoked_at: k.revoked_at,

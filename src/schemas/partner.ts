@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PARTNER_STATUSES, type Partner } from "../db/partners";
 import { LEAK_ACTIONS } from "../db/tables";
+import { Credits, CreditsRefillInput, CreditsRefillSchema, RateLimitScope, serializeRefill } from "./credits";
 import { Email, OriginList, ResourceList, ScopeList, Text, TierName, Timestamp } from "./common";
 
 export const PartnerStatus = z.enum(PARTNER_STATUSES);
@@ -19,6 +20,10 @@ export const PartnerSchema = z
     website_url: z.string(),
     status: PartnerStatus,
     rate_limit_tier: z.string(),
+    rate_limit_scope: RateLimitScope,
+    credits_remaining: z.number().int().nullable().openapi({ description: "Credits shared by all the partner's keys; null = unlimited." }),
+    credits_refill: CreditsRefillSchema.nullable(),
+    credits_refilled_at: Timestamp.nullable().openapi({ description: "When the refill last topped the balance up, or was set (which starts its schedule)." }),
     scopes: z.array(z.string()),
     resources: z.array(z.string()),
     allowed_origins: z.array(z.string()),
@@ -40,6 +45,9 @@ const partnerFields = {
   scopes: ScopeList,
   resources: ResourceList,
   allowed_origins: OriginList,
+  rate_limit_scope: RateLimitScope,
+  credits_remaining: Credits.nullable().openapi({ description: "Credits shared by all the partner's keys (DESIGN §10); null = unlimited." }),
+  credits_refill: CreditsRefillInput.nullable(),
 };
 
 export const PartnerCreateSchema = z
@@ -50,6 +58,9 @@ export const PartnerCreateSchema = z
     resources: ResourceList.optional(),
     allowed_origins: OriginList.optional(),
     leak_action: LeakAction.optional(),
+    rate_limit_scope: RateLimitScope.optional(),
+    credits_remaining: partnerFields.credits_remaining.optional(),
+    credits_refill: partnerFields.credits_refill.optional(),
   })
   .openapi("PartnerCreate");
 
@@ -64,6 +75,9 @@ export const PartnerPatchSchema = z
     resources: ResourceList,
     allowed_origins: OriginList,
     leak_action: LeakAction,
+    rate_limit_scope: partnerFields.rate_limit_scope,
+    credits_remaining: partnerFields.credits_remaining,
+    credits_refill: partnerFields.credits_refill,
   })
   .partial()
   .openapi("PartnerPatch");
@@ -76,6 +90,10 @@ export const serializePartner = (p: Partner): z.infer<typeof PartnerSchema> => (
   website_url: p.website_url,
   status: p.status,
   rate_limit_tier: p.rate_limit_tier,
+  rate_limit_scope: p.rate_limit_scope,
+  credits_remaining: p.credits_remaining,
+  credits_refill: serializeRefill(p.credits_refill),
+  credits_refilled_at: p.credits_refilled_at,
   scopes: p.scopes,
   resources: p.resources,
   allowed_origins: p.allowed_origins,

@@ -11,10 +11,12 @@ export interface FlushState {
   /** ms of the last admitted request, if any. */
   usedAt: number | undefined;
   credits: number | null;
+  /** ms of the balance's last refill (src/limiter/refill.ts), written with it; null or absent: never. */
+  refilledAt?: number | null;
 }
 
 /**
- * A key's usage flush: last use, the credit balance, the usage counts and the guard's notices in
+ * A key's usage flush: last use, the credit balance (and when it was last refilled), the usage counts and the guard's notices in
  * one D1 batch. The segment keeps its sequence number until D1 is known to hold it, so a retry
  * never counts twice nor writes a notice twice; `persist` records the tally before the write (the
  * segment now in flight) and after it. Returns null when there was nothing to write, else the ids
@@ -30,7 +32,8 @@ export async function flushUsage(
 ): Promise<string[] | null> {
   const statements: D1PreparedStatement[] = [];
   if (state.usedAt !== undefined) {
-    statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits));
+    const refilledAt = state.refilledAt == null ? null : new Date(state.refilledAt).toISOString();
+    statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits, refilledAt));
   }
   const first = statements.length;
   const segment = tally.takeForFlush();

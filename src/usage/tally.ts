@@ -105,6 +105,11 @@ export class UsageTally {
     return this.inFlight;
   }
 
+  /** The last sequence number handed to a flush (a budget handed to another object continues after it). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** D1 holds segment `seq` now. */
   flushed(seq: number): void {
     if (this.inFlight?.seq === seq) this.inFlight = null;

@@ -4,7 +4,7 @@ import { call, createKey, createPartner, createUser, partnerWithKey } from "../h
 
 const KEY_FIELDS = [
   "id", "partner_id", "user_id", "name", "description", "type", "prefix", "last_four", "scopes", "resources",
-  "allowed_origins", "allowed_ips", "allowed_agents", "rate_limit_tier", "credits_remaining", "expires_at", "status",
+  "allowed_origins", "allowed_ips", "allowed_agents", "rate_limit_tier", "credits_remaining", "credits_refill", "credits_refilled_at", "expires_at", "status",
   "revoked_at", "revoked_by", "leaked_at", "created_at", "created_by", "last_used_at", "secret_rotated_at", "updated_at",
 ].sort();
 
@@ -80,7 +80,7 @@ describe("create key", () => {
     expect(escalate.status).toBe(403);
     expect(escalate.body.code).toBe("scope_escalation");
     // Tier and credits are the operator's: a key may not set them on a child, neither above its own nor at all.
-    for (const field of [{ rate_limit_tier: "premium" }, { rate_limit_tier: "small" }, { credits_remaining: 1000 }, { credits_remaining: 100 }, { credits_remaining: 1 }]) {
+    for (const field of [{ rate_limit_tier: "premium" }, { rate_limit_tier: "small" }, { credits_remaining: 1000 }, { credits_remaining: 100 }, { credits_remaining: 1 }, { credits_refill: { amount: 5, interval: "day" } }, { credits_refill: null }]) {
       const res = await call(`/v1/partners/${partner.id}/keys`, { auth: key, body: { name: "x", type: "secret", ...field } });
       expect(res.status, JSON.stringify(field)).toBe(403);
       expect(res.body.code, JSON.stringify(field)).toBe("operator_only_field");

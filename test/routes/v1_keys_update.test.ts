@@ -53,7 +53,7 @@ describe("update key", () => {
 
   it("does not let a partner key raise its own tier, credits or scopes", async () => {
     const { key, apiKey } = await partnerWithKey({ scopes: ["keys:write"] });
-    for (const [body, code] of [[{ rate_limit_tier: "premium" }, "operator_only_field"], [{ credits_remaining: 10 }, "operator_only_field"], [{ scopes: ["keys:write", "audit:read"] }, "scope_escalation"]] as const) {
+    for (const [body, code] of [[{ rate_limit_tier: "premium" }, "operator_only_field"], [{ credits_remaining: 10 }, "operator_only_field"], [{ credits_refill: { amount: 10, interval: "day" } }, "operator_only_field"], [{ scopes: ["keys:write", "audit:read"] }, "scope_escalation"]] as const) {
       const res = await call(`/v1/keys/${apiKey.id}`, { method: "PATCH", auth: key, body });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe(code);

@@ -3,6 +3,7 @@ import { call, createPartner, unique } from "../helpers";
 
 const PARTNER_FIELDS = [
   "id", "slug", "name", "contact_email", "website_url", "status", "rate_limit_tier",
+  "rate_limit_scope", "credits_remaining", "credits_refill", "credits_refilled_at",
   "scopes", "resources", "allowed_origins", "leak_action", "created_at", "updated_at",
 ].sort();
 

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PARTNER_STATUSES, type Partner } from "../../src/db/partners";
 import { LEAK_ACTIONS } from "../../src/db/tables";
+import { RATE_LIMIT_SCOPES } from "../../src/db/budgets";
 import { PartnerCreateSchema, PartnerPatchSchema, PartnerSchema, serializePartner } from "../../src/schemas/partner";
 import { refusedPaths } from "../helpers";
 
@@ -25,6 +26,15 @@ const partnerRow = fc.record({
   created_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
   updated_at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString()),
   leak_action: fc.constantFrom(...LEAK_ACTIONS),
+  rate_limit_scope: fc.constantFrom(...RATE_LIMIT_SCOPES),
+  credits_remaining: fc.option(fc.nat()),
+  credits_refill: fc.option(
+    fc.oneof(
+      fc.record({ amount: fc.integer({ min: 1 }), interval: fc.constant("day" as const) }),
+      fc.record({ amount: fc.integer({ min: 1 }), interval: fc.constant("month" as const), day_of_month: fc.integer({ min: 1, max: 31 }) }),
+    ),
+  ),
+  credits_refilled_at: fc.option(fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString())),
 }) satisfies fc.Arbitrary<Partner>;
 
 describe("the partner schemas", () => {
