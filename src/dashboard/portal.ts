@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { LeakAction } from "../db/tables";
 import { expectOk } from "./internal-api";
 import type { PortalNav } from "./layout";
+import type { Refill } from "./pages/budgets";
 import { pageNotFound, type DashboardContext, type DashboardEnv, type InternalApi, type Portal, type SignedIn } from "./types";
 
 export type DashboardRouter = Hono<DashboardEnv>;
@@ -16,6 +17,11 @@ export interface PartnerView {
   rate_limit_tier: string;
   /** What a signed leak report does to its keys (DESIGN §9); only the operator changes it. */
   leak_action: LeakAction;
+  /** DESIGN §10: whose windows its keys count in, and the credits all its keys share (null = unlimited). */
+  rate_limit_scope: "key" | "partner";
+  credits_remaining: number | null;
+  credits_refill: Refill | null;
+  credits_refilled_at: string | null;
   scopes: string[];
   contact_email: string;
   website_url: string;

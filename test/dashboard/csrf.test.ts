@@ -78,6 +78,12 @@ const formFor = (w: World) => ({
   status: "active",
   rate_limit_tier: "standard",
   leak_action: "notify",
+  rate_limit_scope: "partner",
+  // Plenty: the partner's own later requests spend from the shared credits these set.
+  credits_remaining: "1000000",
+  refill_interval: "month",
+  refill_amount: "1000000",
+  refill_day: "15",
   first_name: "Eve",
   last_name: "Form",
   email: `${unique("csrf")}@example.com`,
@@ -116,9 +122,11 @@ describe("the Origin rule on every POST under /dashboard", () => {
         "/dashboard/webhooks/:webhook_id/deliveries/:delivery_id/redeliver",
         "/dashboard/partners/:partner_id/webhooks/:webhook_id/rotate-secret",
         "/dashboard/partners/:partner_id/leak-action",
+        "/dashboard/partners/:partner_id/budget",
+        "/dashboard/partners/:partner_id/keys/:key_id/budget",
       ]),
     );
-    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(32);
+    expect(POST_ROUTES.length).toBeGreaterThanOrEqual(34);
   });
 
   for (const [label, origin] of [

@@ -1,8 +1,9 @@
 import { pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
-import type { ApiAnswer, DashboardContext } from "../types";
+import { pageNotFound, type ApiAnswer, type DashboardContext } from "../types";
 import { ConfirmCard, linesOf } from "../ui";
+import { budgetFormFrom, budgetPatch } from "./budgets";
 import { keyOf, renderKey, type KeyDetail, type KeyPageExtras } from "./key";
 
 /** Statuses a form shows next to its fields (the API's own words); anything else is an error page. */
@@ -109,6 +110,22 @@ export function registerKeyActions(router: DashboardRouter): void {
       const answer = await view.api.patch(`/v1/keys/${key.id}`, { scopes });
       if (!answer.ok) return refused(c, view, key, answer, { problemIn: "scopes", scopes });
       return c.redirect(keyPath(view, key, "scopes"), 303);
+    }),
+  );
+
+  // A key's credits and refill are the operator's (DESIGN §3, §10): only the operator's view of a
+  // partner has this page, so a partner user's forged POST is 404 like any page not theirs.
+  router.post(
+    "/partners/:partner_id/keys/:key_id/budget",
+    keyAction(async (c, view, key) => {
+      if (view.signedIn.kind !== "operator") throw pageNotFound();
+      const form = budgetFormFrom(await formOf(c), false);
+      const patch = budgetPatch(form, key);
+      if (Object.keys(patch).length > 0) {
+        const answer = await view.api.patch(`/v1/keys/${key.id}`, patch);
+        if (!answer.ok) return refused(c, view, key, answer, { problemIn: "budget", budget: form });
+      }
+      return c.redirect(keyPath(view, key, "budget"), 303);
     }),
   );
 }

@@ -4,6 +4,7 @@ import { renderPage } from "../layout";
 import { portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
 import { pageNotFound, type DashboardContext, type Problem } from "../types";
 import { Badge, describedBy, Details, FieldErrors, linesOf, NewSecret, Notice, ProblemNotice, ScopeBoxes, When, type DetailRow } from "../ui";
+import { BUDGET_FIELDS, BudgetFields, budgetFormOf, budgetRows, tierText, type BudgetForm } from "./budgets";
 import { UsageChartSlot } from "./usage-slot";
 import { KEY_TYPE_LABELS, type KeyView } from "./keys";
 
@@ -19,6 +20,7 @@ const DONE: Record<string, string> = {
   revoked: "The key is revoked. Requests with it are refused from now on.",
   allowlists: "Allowlists saved. They apply from the key's next request.",
   scopes: "Scopes saved. They apply from the key's next request.",
+  budget: "Credits saved. They apply from the key's next request.",
 };
 
 /** The allowlist textareas as submitted, kept when the API refused them. */
@@ -32,10 +34,11 @@ export interface KeyPageExtras {
   status?: ContentfulStatusCode;
   secret?: string;
   /** The form the problem belongs to, so its errors appear there. */
-  problemIn?: "allowlists" | "scopes" | "rotate";
+  problemIn?: "allowlists" | "scopes" | "rotate" | "budget";
   problem?: Problem | null;
   allowlists?: AllowlistForm;
   scopes?: string[];
+  budget?: BudgetForm;
 }
 
 /** The key, if it exists and belongs to the portal's partner; 404 otherwise (the operator sees every partner's keys). */
@@ -50,7 +53,7 @@ export async function keyOf(c: DashboardContext, view: PortalView): Promise<KeyD
 const actorLabel = (id: string | null, name: string | null | undefined) =>
   id === "operator" ? "Operator" : id === "leak_report" ? "a leak report" : name || id || "—";
 
-function KeyDetails({ apiKey: key }: { apiKey: KeyDetail }) {
+function KeyDetails({ c, apiKey: key }: { c: DashboardContext; apiKey: KeyDetail }) {
   const rows: DetailRow[] = [
     ["Key id", <code>{key.id}</code>],
     ["Type", KEY_TYPE_LABELS[key.type] ?? key.type],
@@ -60,7 +63,8 @@ function KeyDetails({ apiKey: key }: { apiKey: KeyDetail }) {
     ["Last used", <When at={key.last_used_at} />],
     ["Expires", <When at={key.expires_at} empty="Never" />],
     ["Secret rotated", <When at={key.secret_rotated_at} empty="Not yet" />],
-    ["Rate-limit tier", key.rate_limit_tier ?? "The partner's"],
+    ["Rate-limit tier", key.rate_limit_tier ? tierText(c.env, key.rate_limit_tier) : "The partner's"],
+    ...budgetRows(key),
   ];
   if (key.leaked_at) rows.push(["Reported leaked", <When at={key.leaked_at} />]);
   if (key.revoked_at) rows.push(["Revoked", <><When at={key.revoked_at} /> by {actorLabel(key.revoked_by, key.revoked_by_name)}</>]);
@@ -144,6 +148,23 @@ function AllowlistsForm({ apiKey: key, base, form, problem }: { apiKey: KeyDetai
   );
 }
 
+/** The operator's form for the key's own credits and refill (DESIGN §10; operator-only in the API). */
+function KeyBudgetForm({ apiKey: key, base, form, problem }: { apiKey: KeyDetail; base: string; form: BudgetForm; problem?: Problem | null }) {
+  return (
+    <section class="card" aria-labelledby="budget-title">
+      <h2 id="budget-title">Credits</h2>
+      <p>The key's own balance, spent alongside its partner's shared credits if it has any: a request short of either is refused.</p>
+      <ProblemNotice problem={problem} fields={BUDGET_FIELDS} />
+      <form method="post" action={`${base}/keys/${key.id}/budget`} class="stack">
+        <BudgetFields id="key-budget" form={form} problem={problem} scope={false} />
+        <button type="submit" class="button">
+          Save credits
+        </button>
+      </form>
+    </section>
+  );
+}
+
 function ScopesForm({ apiKey: key, base, options, checked, problem }: { apiKey: KeyDetail; base: string; options: string[]; checked: string[]; problem?: Problem | null }) {
   return (
     <section class="card" aria-labelledby="scopes-title">
@@ -193,7 +214,7 @@ export async function renderKey(c: DashboardContext, view: PortalView, key: KeyD
       {extra.secret ? <NewSecret title="The key's new secret" secret={extra.secret} /> : null}
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>
-        <KeyDetails apiKey={key} />
+        <KeyDetails c={c} apiKey={key} />
       </section>
       <UsageChartSlot api={view.api} kind="key" id={key.id} byMinute={c.req.query("usage") === "minute"} />
       {key.status === "active" ? (
@@ -207,6 +228,7 @@ export async function renderKey(c: DashboardContext, view: PortalView, key: KeyD
             checked={extra.scopes ?? key.scopes}
             problem={problemFor("scopes")}
           />
+          {view.portal.operator ? <KeyBudgetForm apiKey={key} base={base} form={extra.budget ?? budgetFormOf(key)} problem={problemFor("budget")} /> : null}
           <section class="card danger" aria-labelledby="revoke-title">
             <h2 id="revoke-title">Revoke</h2>
             <p>Revoking refuses every request with this key from the next one on, including its secret in a grace period. It cannot be undone.</p>

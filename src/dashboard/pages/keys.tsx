@@ -5,6 +5,7 @@ import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, typ
 import type { DashboardContext, InternalApi, Problem } from "../types";
 import type { UsageBucket } from "../chart-scale";
 import { Sparkline } from "../usage-chart";
+import type { Refill } from "./budgets";
 import { Badge, DataTable, describedBy, Empty, FieldErrors, NewSecret, Pager, ProblemNotice, ScopeBoxes, When } from "../ui";
 
 /** A key as the API lists it (the fields the pages read). */
@@ -22,6 +23,10 @@ export interface KeyView {
   allowed_ips: string[];
   allowed_agents: string[];
   rate_limit_tier: string | null;
+  /** DESIGN §10: the key's own credits (null = unlimited) and their refill; set by the operator only. */
+  credits_remaining: number | null;
+  credits_refill: Refill | null;
+  credits_refilled_at: string | null;
   expires_at: string | null;
   status: string;
   revoked_at: string | null;

@@ -1,9 +1,10 @@
-import { rateLimitTiers } from "../../config";
 import type { LeakAction } from "../../db/tables";
+import { pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
-import { portalOf, portalRoute, type DashboardRouter, type PortalView } from "../portal";
-import type { DashboardContext } from "../types";
-import { Badge, Details, Empty, Notice, Tags } from "../ui";
+import { formOf, portalOf, portalRoute, toPartnerList, type DashboardRouter, type PortalView } from "../portal";
+import { pageNotFound, type DashboardContext, type Problem } from "../types";
+import { Badge, Details, Empty, Notice, ProblemNotice, Tags } from "../ui";
+import { BUDGET_FIELDS, BudgetFields, budgetFormFrom, budgetFormOf, budgetPatch, budgetRows, SCOPE_TEXT, tierText, TierOptions, type BudgetForm } from "./budgets";
 import { KeysTable, type KeyView } from "./keys";
 import { UsageChartSlot } from "./usage-slot";
 
@@ -12,6 +13,7 @@ const DONE: Record<string, string> = {
   status: "Status saved. It applies to every key of this partner from its next request.",
   tier: "Tier saved. It applies to the partner's keys without a tier of their own.",
   leak: "Leak handling saved. It applies from the next signed leak report.",
+  budget: "Rate-limit scope and credits saved. They apply from the partner's keys' next request.",
 };
 
 /**
@@ -56,7 +58,7 @@ function LeakActionForm({ partner }: { partner: PortalView["partner"] }) {
   );
 }
 
-function PartnerCard({ view }: { view: PortalView }) {
+function PartnerCard({ c, view }: { c: DashboardContext; view: PortalView }) {
   const p = view.partner;
   return (
     <section class="card" aria-labelledby="partner-title">
@@ -66,7 +68,9 @@ function PartnerCard({ view }: { view: PortalView }) {
           ["Name", p.name],
           ["Slug", <code>{p.slug}</code>],
           ["Status", <Badge status={p.status} />],
-          ["Rate-limit tier", p.rate_limit_tier],
+          ["Rate-limit tier", tierText(c.env, p.rate_limit_tier)],
+          ["Rate-limit scope", SCOPE_TEXT[p.rate_limit_scope]?.label ?? p.rate_limit_scope],
+          ...budgetRows(p, "Shared credits"),
           ["Leaked keys", LEAK_ACTION_TEXT[p.leak_action].label],
           ["Contact", p.contact_email],
           ["Scopes", <Tags items={p.scopes} />],
@@ -77,7 +81,7 @@ function PartnerCard({ view }: { view: PortalView }) {
 }
 
 /** The operator's controls for one partner: suspend or reactivate, its tier, and what a leak report does. */
-function OperatorControls({ c, view }: { c: DashboardContext; view: PortalView }) {
+function OperatorControls({ c, view, budget }: { c: DashboardContext; view: PortalView; budget?: BudgetExtras }) {
   const p = view.partner;
   const action = `/dashboard/partners/${p.id}`;
   return (
@@ -110,9 +114,7 @@ function OperatorControls({ c, view }: { c: DashboardContext; view: PortalView }
           <div class="field">
             <label for="partner-tier">Rate-limit tier</label>
             <select id="partner-tier" name="rate_limit_tier">
-              {Object.entries(rateLimitTiers(c.env)).map(([name, tier]) => (
-                <option value={name} selected={p.rate_limit_tier === name}>{`${name} — ${tier.limit} per ${tier.window_seconds} s`}</option>
-              ))}
+              <TierOptions env={c.env} selected={p.rate_limit_tier} />
             </select>
           </div>
           <button type="submit" class="button">
@@ -121,7 +123,28 @@ function OperatorControls({ c, view }: { c: DashboardContext; view: PortalView }
         </form>
       </div>
       <LeakActionForm partner={p} />
+      <PartnerBudgetForm partner={p} budget={budget} />
     </section>
+  );
+}
+
+/** A budget form the API refused: as submitted, with the API's problem. */
+interface BudgetExtras {
+  form: BudgetForm;
+  problem: Problem;
+}
+
+/** The operator's budget for the partner (DESIGN §10): scope, shared credits and their refill. */
+function PartnerBudgetForm({ partner, budget }: { partner: PortalView["partner"]; budget?: BudgetExtras }) {
+  return (
+    <form method="post" action={`/dashboard/partners/${partner.id}/budget`} class="stack" aria-labelledby="budget-title">
+      <h3 id="budget-title">Rate-limit scope and credits</h3>
+      <ProblemNotice problem={budget?.problem} fields={BUDGET_FIELDS} />
+      <BudgetFields id="partner-budget" form={budget?.form ?? budgetFormOf(partner)} problem={budget?.problem} scope />
+      <button type="submit" class="button">
+        Save scope and credits
+      </button>
+    </form>
   );
 }
 
@@ -146,7 +169,7 @@ function RecentKeys({ keys, base }: { keys: KeyView[] | null; base: string }) {
   );
 }
 
-async function renderOverview(c: DashboardContext) {
+async function renderOverview(c: DashboardContext, budget?: BudgetExtras) {
   const view = await portalOf(c);
   if (!view) return c.redirect("/dashboard/partners", 302);
   const { portal, signedIn } = view;
@@ -163,7 +186,7 @@ async function renderOverview(c: DashboardContext) {
       {view.partner.status !== "active" ? <Notice kind="error">This partner is {view.partner.status}: its keys are refused.</Notice> : null}
       <UsageChartSlot api={view.api} kind="partner" id={portal.partnerId} byMinute={c.req.query("usage") === "minute"} />
       <div class="grid-2">
-        <PartnerCard view={view} />
+        <PartnerCard c={c} view={view} />
         {signedIn.kind === "key" ? (
           <section class="card" aria-labelledby="access-title">
             <h2 id="access-title">Your access</h2>
@@ -173,7 +196,7 @@ async function renderOverview(c: DashboardContext) {
             </p>
           </section>
         ) : (
-          <OperatorControls c={c} view={view} />
+          <OperatorControls c={c} view={view} budget={budget} />
         )}
       </div>
       <RecentKeys keys={keys.ok ? keys.body.data : null} base={portal.base} />
@@ -183,5 +206,23 @@ async function renderOverview(c: DashboardContext) {
 }
 
 export function registerOverview(router: DashboardRouter): void {
-  portalRoute(router, "GET", "", renderOverview);
+  portalRoute(router, "GET", "", (c) => renderOverview(c));
+
+  // Operator-only in the API too (§10); a partner user's forged POST finds no such page (404).
+  router.post("/partners/:partner_id/budget", async (c) => {
+    const view = await portalOf(c);
+    if (!view) return toPartnerList(c);
+    if (view.signedIn.kind !== "operator") throw pageNotFound();
+    const form = budgetFormFrom(await formOf(c), true);
+    const patch = budgetPatch(form, view.partner);
+    if (Object.keys(patch).length > 0) {
+      const answer = await view.api.patch(`/v1/partners/${view.partner.id}`, patch);
+      if (!answer.ok) {
+        // Refused: the page again with the API's words next to the fields, as a 200 page (key-actions.tsx, `refused`).
+        if (![400, 409].includes(answer.status)) throw pageErrorOf(answer.problem);
+        return renderOverview(c, { form, problem: answer.problem });
+      }
+    }
+    return c.redirect(`${view.portal.base}?done=budget`, 303);
+  });
 }

@@ -1,9 +1,9 @@
-import { rateLimitTiers } from "../../config";
 import { expectOk, pageErrorOf } from "../internal-api";
 import { renderPage } from "../layout";
 import { formOf, sessionOf, type DashboardRouter, type PartnerView } from "../portal";
 import { pageNotFound, type DashboardContext, type InternalApi, type Problem } from "../types";
 import { Badge, DataTable, describedBy, Empty, FieldErrors, linesOf, Notice, Pager, ProblemNotice, TextField, When } from "../ui";
+import { tierText, TierOptions } from "./budgets";
 import { safeNext } from "./sign-in";
 
 type Page = { data: PartnerView[]; next_cursor: string | null };
@@ -62,9 +62,7 @@ function CreatePartnerForm({ c, form, problem }: { c: DashboardContext; form: Pa
         <div class="field">
           <label for="partner-rate_limit_tier">Rate-limit tier</label>
           <select id="partner-rate_limit_tier" name="rate_limit_tier">
-            {Object.entries(rateLimitTiers(c.env)).map(([name, tier]) => (
-              <option value={name} selected={form.rate_limit_tier === name}>{`${name} — ${tier.limit} per ${tier.window_seconds} s`}</option>
-            ))}
+            <TierOptions env={c.env} selected={form.rate_limit_tier} />
           </select>
           <FieldErrors problem={problem} field="rate_limit_tier" />
         </div>
@@ -150,7 +148,7 @@ async function renderPartners(c: DashboardContext, extra: { form?: PartnerForm; 
                 <td>
                   <Badge status={p.status} />
                 </td>
-                <td>{p.rate_limit_tier}</td>
+                <td>{tierText(c.env, p.rate_limit_tier)}</td>
                 <td>
                   <When at={p.created_at} />
                 </td>
