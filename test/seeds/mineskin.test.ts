@@ -47,6 +47,12 @@ describe("MineSkin GET /v2/me/apikey", () => {
     expect((await call("/v2/me/apikey", { auth: key, headers: ua })).body.key.useCredits).toBe(false);
   });
 
+  it("reports useCredits true for a key of a partner holding shared credits (MineSkin's account credits)", async () => {
+    const partner = await createPartner({ credits_remaining: 100 });
+    const { key } = await createKey(partner.id);
+    expect((await call("/v2/me/apikey", { auth: key, headers: ua })).body.key.useCredits).toBe(true);
+  });
+
   it("accepts MineSkin-User-Agent in place of User-Agent", async () => {
     const partner = await createPartner();
     const { key } = await createKey(partner.id);

@@ -37,7 +37,7 @@ export const MineSkinKeySchema = z
   .openapi("MineSkinApiKey");
 
 /** `user` is the key's user, or its partner for keys not bound to a user (MineSkin keys always have an owner). */
-export function serializeMineSkinKey({ key }: KeyAuthRecord): z.infer<typeof MineSkinKeySchema> {
+export function serializeMineSkinKey({ key, partner }: KeyAuthRecord): z.infer<typeof MineSkinKeySchema> {
   return {
     key: {
       id: key.id,
@@ -47,7 +47,8 @@ export function serializeMineSkinKey({ key }: KeyAuthRecord): z.infer<typeof Min
       allowedOrigins: key.allowed_origins,
       allowedIps: key.allowed_ips,
       allowedAgents: key.allowed_agents,
-      useCredits: key.credits_remaining !== null,
+      // MineSkin's credits belong to the account: a key spends them when it or its partner has a balance (DESIGN §10).
+      useCredits: key.credits_remaining !== null || partner.credits_remaining !== null,
     },
   };
 }
