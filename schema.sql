@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS partners (
   rate_limit_scope    TEXT    NOT NULL DEFAULT 'key' CHECK (rate_limit_scope IN ('key', 'partner')),
   credits_remaining   INTEGER,
   credits_refill      TEXT,
-  credits_refilled_at TEXT
+  credits_refilled_at TEXT,
+  -- Added by 0011_usage_refills.sql: the last record of its shared balance's refills D1 holds
+  -- (usage_buckets below), as api_keys.usage_seq is for a key's usage.
+  usage_seq           INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -196,6 +199,9 @@ CREATE TABLE IF NOT EXISTS usage_buckets (
   rate_limited      INTEGER NOT NULL DEFAULT 0,
   credits_exhausted INTEGER NOT NULL DEFAULT 0,
   refused           INTEGER NOT NULL DEFAULT 0,
+  -- Added by 0011_usage_refills.sql: credits refills added in the bucket (DESIGN §10). A partner's
+  -- shared balance's refills are rows whose key_id is the partner's own id.
+  credits_refilled  INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (key_id, granularity, start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_by_partner ON usage_buckets (partner_id, granularity, start);
@@ -299,7 +305,7 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (sche
 -- wrangler's own bookkeeping (`wrangler d1 migrations apply`): a database made from this file
 -- already holds every migration's effect, so every migration is recorded as applied here and
 -- `npm run dev` (which applies migrations) finds nothing left to run on it. Keep this list equal to
--- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007, 0008, 0009 and 0010 add columns, which
+-- migrations/ (test/node/migrations.node.test.ts checks): 0003, 0004, 0006, 0007, 0008, 0009, 0010 and 0011 add columns, which
 -- cannot be re-run on a database that has them.
 CREATE TABLE IF NOT EXISTS d1_migrations(
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -316,4 +322,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0007_webhooks.sql'),
   ('0008_leaks.sql'),
   ('0009_key_notices.sql'),
-  ('0010_budgets.sql');
+  ('0010_budgets.sql'),
+  ('0011_usage_refills.sql');

@@ -4,8 +4,10 @@
  */
 import { BUCKET_MS, OUTCOMES, zeroCounts, type Counts, type Granularity, type UsageOutcome } from "../usage/buckets";
 
-/** One bucket as the usage API answers it. */
-export type UsageBucket = { start: string } & Counts;
+/** Requests per outcome in a bucket. */
+type Outcomes = Record<UsageOutcome, number>;
+/** One bucket as the usage API answers it; the charts draw its requests (credits_refilled is not a request). */
+export type UsageBucket = { start: string; credits_refilled?: number } & Outcomes;
 
 /** The SVG's coordinate system, and the plot area inside it (left: y labels; below: x labels). */
 export const VIEW = { width: 640, height: 276 } as const;
@@ -126,7 +128,7 @@ export interface ChartLayout {
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
-const total = (b: Counts) => OUTCOMES.reduce((sum, o) => sum + b[o], 0);
+const total = (b: Outcomes) => OUTCOMES.reduce((sum, o) => sum + b[o], 0);
 
 export function chartLayout(data: readonly UsageBucket[], granularity: Granularity): ChartLayout {
   const n = data.length;

@@ -79,6 +79,8 @@ export const partners = table("partners", {
   credits_remaining: nullable(int()),
   credits_refill: nullable(json<CreditsRefill>()),
   credits_refilled_at: nullable(text()),
+  /** The last refill record of its shared balance D1 holds (0011_usage_refills.sql). */
+  usage_seq: int(),
 });
 
 /** `users`: people and bots of a partner. */
@@ -180,6 +182,8 @@ export const usageBuckets = table("usage_buckets", {
   rate_limited: int(),
   credits_exhausted: int(),
   refused: int(),
+  /** Credits refills added in the bucket (0011_usage_refills.sql); a partner's shared balance's rows have key_id = the partner's id. */
+  credits_refilled: int(),
 });
 
 /** A dashboard session's `kind` (schema.sql CHECK): the operator's, or a personal access token's. */

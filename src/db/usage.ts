@@ -1,21 +1,24 @@
-import { OUTCOMES, rollUp, GRANULARITIES, type Counts, type Granularity, type UsageRange } from "../usage/buckets";
+import { MEASURES, rollUp, GRANULARITIES, type Counts, type Granularity, type UsageRange } from "../usage/buckets";
 import type { UsageSegment } from "../usage/tally";
 
-const COUNT_COLUMNS = OUTCOMES.join(", ");
-const ADD_COUNTS = OUTCOMES.map((o) => `${o} = ${o} + excluded.${o}`).join(", ");
+const COUNT_COLUMNS = MEASURES.join(", ");
+const ADD_COUNTS = MEASURES.map((m) => `${m} = ${m} + excluded.${m}`).join(", ");
 
 export const usageSql = {
   /** Claims flush `?2` for key `?1`: changes a row only if D1 holds an older one. */
   claimSeq: `UPDATE api_keys SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
   seqOf: `SELECT usage_seq FROM api_keys WHERE id = ?1`,
+  /** Claims flush `?2` of partner `?1`'s shared balance (its refills' usage rows: src/limiter/pool-shared.ts). */
+  claimPartnerSeq: `UPDATE partners SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
+  partnerSeqOf: `SELECT usage_seq FROM partners WHERE id = ?1`,
   /** For a notice of a guard whose stored policy predates `partnerId`. */
   partnerOf: `SELECT partner_id FROM api_keys WHERE id = ?1`,
   /** One bucket's counts added, only if the statement before it in the batch changed a row (the chain from claimSeq). */
   addBucket: `INSERT INTO usage_buckets (key_id, partner_id, granularity, start, ${COUNT_COLUMNS})
-    SELECT ?1, COALESCE(?2, (SELECT partner_id FROM api_keys WHERE id = ?1)), ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0
+    SELECT ?1, COALESCE(?2, (SELECT partner_id FROM api_keys WHERE id = ?1)), ?3, ?4, ${MEASURES.map((_, i) => `?${i + 5}`).join(", ")} WHERE changes() > 0
     ON CONFLICT (key_id, granularity, start) DO UPDATE SET ${ADD_COUNTS}`,
   keyRange: `SELECT start, ${COUNT_COLUMNS} FROM usage_buckets WHERE key_id = ?1 AND granularity = ?2 AND start >= ?3 AND start < ?4`,
-  partnerRange: `SELECT start, ${OUTCOMES.map((o) => `SUM(${o}) AS ${o}`).join(", ")} FROM usage_buckets
+  partnerRange: `SELECT start, ${MEASURES.map((m) => `SUM(${m}) AS ${m}`).join(", ")} FROM usage_buckets
     WHERE partner_id = ?1 AND granularity = ?2 AND start >= ?3 AND start < ?4 GROUP BY start`,
   prune: `DELETE FROM usage_buckets WHERE (key_id, granularity, start) IN
     (SELECT key_id, granularity, start FROM usage_buckets WHERE granularity = ?1 AND start < ?2 LIMIT ?3)`,
@@ -26,19 +29,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * The statements that write one flush segment of a key: the sequence claim, then every minute and
  * its hour and day roll-ups. Chained on `changes()`, so a segment D1 already holds adds nothing.
+ * `claim` is a partner's (`claimPartnerSeq`) for its shared balance's rows, whose key_id is the partner's id.
  */
-export function segmentStatements(db: D1Database, keyId: string, partnerId: string | null, segment: UsageSegment): D1PreparedStatement[] {
-  const statements = [db.prepare(usageSql.claimSeq).bind(keyId, segment.seq)];
+export function segmentStatements(db: D1Database, keyId: string, partnerId: string | null, segment: UsageSegment, claim = usageSql.claimSeq): D1PreparedStatement[] {
+  const statements = [db.prepare(claim).bind(keyId, segment.seq)];
   for (const granularity of GRANULARITIES) {
     for (const [start, counts] of rollUp(segment.minutes, granularity)) {
-      statements.push(db.prepare(usageSql.addBucket).bind(keyId, partnerId, granularity, iso(start), ...OUTCOMES.map((o) => counts[o])));
+      statements.push(db.prepare(usageSql.addBucket).bind(keyId, partnerId, granularity, iso(start), ...MEASURES.map((m) => counts[m])));
     }
   }
   return statements;
 }
 
 const countsByStart = (rows: Record<string, unknown>[]) =>
-  new Map(rows.map((row) => [Date.parse(String(row.start)), Object.fromEntries(OUTCOMES.map((o) => [o, Number(row[o] ?? 0)])) as Counts]));
+  new Map(rows.map((row) => [Date.parse(String(row.start)), Object.fromEntries(MEASURES.map((m) => [m, Number(row[m] ?? 0)])) as Counts]));
 
 const rangeBinds = (range: UsageRange) => [range.granularity, iso(range.from), iso(range.to)] as const;
 

@@ -144,8 +144,12 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
     if (policy.userStatus === "deactivated") return refuse("user_deactivated");
     if (refusal) return refuse(refusal);
     // A refill due since the last request applies first (./refill.ts): once per boundary, since this runs atomically.
+    const before = this.credits.balance;
     const refilled = this.credits.refill(policy.refill, now);
-    if (refilled !== null) this.notices.creditsSet(refilled);
+    if (refilled !== null) {
+      this.notices.creditsSet(refilled);
+      this.counted((at) => this.usage.count(at, "credits_refilled", refilled - (before ?? 0)));
+    }
     const credits = this.credits.balance;
     if (credits !== null && credits < cost) return refuse("credits_exhausted");
 

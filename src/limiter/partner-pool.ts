@@ -1,15 +1,15 @@
 import { resolvedTier, type Limit } from "../config";
 import { loadKeyAuthRecord } from "../db/keys";
-import { partnerSql } from "../db/partners";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
 import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
-import { GuardCredits, type OperatorCredits } from "./guard-credits";
+import type { OperatorCredits } from "./guard-credits";
 import type { MultiWindow } from "./multi-window";
 import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 import { PoolSlot } from "./pool-slot";
+import { SharedBudget } from "./pool-shared";
 import { bucketKey, sameLimits, storedWindows } from "./stored-window";
 
 /** The partner as the pool knows it, with the epoch: the partner version at which it last became pooled. */
@@ -27,8 +27,8 @@ const SHARED = "p:";
  * (./pool-slot.ts), so one call decides a request against all of them atomically: no awaits
  * between reading and spending.
  *
- * Storage: `p:state` (PoolState), `p:credits`/`p:refilled_at`/`p:credits_seq` (the shared
- * balance), `p:rl:…` (the shared windows), `p:dirty` (keys with usage to flush), `k:<key id>:…`
+ * Storage: `p:state` (PoolState), `p:credits`/`p:refilled_at`/`p:credits_seq`/`p:usage`/`p:notices`
+ * (the shared balance, ./pool-shared.ts), `p:rl:…` (the shared windows), `p:dirty` (keys with usage to flush), `k:<key id>:…`
  * (each key's slot).
  *
  * Authority moves with the partner's pooling: a key's budget (balance, refill time, usage
@@ -38,7 +38,7 @@ const SHARED = "p:";
  */
 export class PartnerPool {
   private state: PoolState | undefined;
-  private readonly credits: GuardCredits;
+  private readonly credits: SharedBudget;
   private shared: MultiWindow | undefined;
   private readonly slots = new Map<string, PoolSlot>();
   private readonly dirty: Set<string>;
@@ -57,7 +57,7 @@ export class PartnerPool {
   ) {
     const kv = ctx.storage.kv;
     this.state = kv.get<PoolState>("p:state");
-    this.credits = new GuardCredits(kv, SHARED);
+    this.credits = new SharedBudget(kv);
     this.dirty = new Set(kv.get<string[]>("p:dirty") ?? []);
   }
 
@@ -107,8 +107,12 @@ export class PartnerPool {
     if (state.status !== "active") return refuse("partner_suspended");
     if (policy.userStatus === "deactivated") return refuse("user_deactivated");
     if (refusal) return refuse(refusal);
+    const before = slot.credits.balance;
     const refilled = slot.credits.refill(policy.refill, now);
-    if (refilled !== null) slot.notices.creditsSet(refilled);
+    if (refilled !== null) {
+      slot.notices.creditsSet(refilled);
+      this.counted(slot, (at) => slot.usage.count(at, "credits_refilled", refilled - (before ?? 0)));
+    }
     this.credits.refill(state.refill, now);
     if (reportedCredits(slot.credits.balance, this.credits.balance, cost).short) return refuse("credits_exhausted");
 
@@ -124,7 +128,7 @@ export class PartnerPool {
     result.own?.forEach((b, i) => this.unwritten.set(bucketKey(i, b, slot.base), () => slot.windows?.windows[i]?.counts.get(b)));
     // Credits are money: both writes are confirmed before the reply leaves (GuardCredits).
     slot.credits.spend(cost);
-    this.credits.spend(cost);
+    this.credits.spend(cost, now);
     const left = slot.credits.balance;
     if (left !== null) slot.notices.spent(left, cost, now);
     this.markDirty(slot);
@@ -217,16 +221,12 @@ export class PartnerPool {
     const notices: string[] = [];
     for (const keyId of [...this.dirty]) notices.push(...(await this.flushSlot(this.slot(keyId))));
     const state = this.state;
-    const balance = this.credits.balance;
-    if (state && balance !== null) {
-      const refilledAt = this.credits.refilledAt === null ? null : new Date(this.credits.refilledAt).toISOString();
-      await this.env.DB.prepare(partnerSql.flushCredits).bind(state.partnerId, balance, refilledAt, state.version).run();
-    }
+    if (state) notices.push(...(await this.credits.flush(this.env.DB, state.partnerId, state.version)));
     return notices;
   }
 
   get hasPending(): boolean {
-    return this.dirty.size > 0;
+    return this.dirty.size > 0 || this.credits.hasPending;
   }
 
   private async flushSlot(slot: PoolSlot): Promise<string[]> {
@@ -292,6 +292,7 @@ export class PartnerPool {
     }
     this.unwritten.clear();
     for (const slot of this.pendingSlots) Object.assign(entries, slot.entries());
+    Object.assign(entries, this.credits.entries());
     this.pendingSlots.clear();
     void this.ctx.storage.put(entries, UNCONFIRMED);
   }

@@ -20,10 +20,14 @@ const Bucket = z
   .object({
     start: z.iso.datetime().openapi({ description: "The bucket's start (UTC)." }),
     ...Object.fromEntries(OUTCOMES.map((o) => [o, z.number().int().min(0)])),
+    credits_refilled: z.number().int().min(0).openapi({
+      description:
+        "Credits that refills (`credits_refill`) added to the balance in the bucket: a key's own, and for a partner its keys' plus its shared balance's.",
+    }),
   })
   .openapi("UsageBucket", {
     description:
-      "Requests in the bucket: `admitted`, `rate_limited` (429), `credits_exhausted` (402) and `refused` (an identified key refused by its origin, IP or agent allowlist or for a missing scope).",
+      "Requests in the bucket: `admitted`, `rate_limited` (429), `credits_exhausted` (402) and `refused` (an identified key refused by its origin, IP or agent allowlist or for a missing scope); and `credits_refilled`.",
   });
 
 const series = { granularity: z.enum(GRANULARITIES), data: z.array(Bucket).openapi({ description: "Every bucket of the range, oldest first, zeros included." }) };

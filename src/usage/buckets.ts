@@ -8,7 +8,14 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const OUTCOMES = ["admitted", "rate_limited", "credits_exhausted", "refused"] as const;
 export type UsageOutcome = (typeof OUTCOMES)[number];
-export type Counts = Record<UsageOutcome, number>;
+/**
+ * Everything a bucket counts: the requests by outcome, and `credits_refilled`, the credits refills
+ * added to the balance in the bucket (DESIGN §10), so a balance's history can be read from the
+ * usage data (what was spent is `admitted` × cost; what came back is this).
+ */
+export const MEASURES = [...OUTCOMES, "credits_refilled"] as const;
+export type Measure = (typeof MEASURES)[number];
+export type Counts = Record<Measure, number>;
 
 const MINUTE_MS = 60_000;
 export const BUCKET_MS: Record<Granularity, number> = { minute: MINUTE_MS, hour: 60 * MINUTE_MS, day: 1_440 * MINUTE_MS };
@@ -21,12 +28,13 @@ export const RETENTION_MS: Record<Granularity, number> = {
   day: 730 * BUCKET_MS.day,
 };
 
-export const zeroCounts = (): Counts => ({ admitted: 0, rate_limited: 0, credits_exhausted: 0, refused: 0 });
+export const zeroCounts = (): Counts => ({ admitted: 0, rate_limited: 0, credits_exhausted: 0, refused: 0, credits_refilled: 0 });
 
-export const isZero = (c: Counts) => OUTCOMES.every((o) => c[o] === 0);
+export const isZero = (c: Counts) => MEASURES.every((m) => !c[m]);
 
-export function addInto(target: Counts, more: Counts): Counts {
-  for (const o of OUTCOMES) target[o] += more[o];
+/** Adds `more` into `target`; a measure `more` lacks (counts from an isolate of an older version) adds nothing. */
+export function addInto(target: Counts, more: Partial<Counts>): Counts {
+  for (const m of MEASURES) target[m] += more[m] ?? 0;
   return target;
 }
 

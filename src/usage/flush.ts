@@ -1,7 +1,7 @@
 import { keySql } from "../db/keys";
 import { noticeStatement } from "../db/outbox";
 import { segmentStatements, usageSql } from "../db/usage";
-import { OUTCOMES } from "./buckets";
+import { MEASURES } from "./buckets";
 import type { UsageSegment, UsageTally } from "./tally";
 
 export interface FlushState {
@@ -94,7 +94,7 @@ function writeDataPoints(analytics: AnalyticsEngineDataset, state: FlushState, s
     analytics.writeDataPoint({
       indexes: [state.keyId],
       blobs: [state.keyId, state.partnerId ?? ""],
-      doubles: [start, ...OUTCOMES.map((o) => counts[o])],
+      doubles: [start, ...MEASURES.map((m) => counts[m])],
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { NoticeType } from "../db/event-types";
-import { addInto, bucketStart, isZero, OUTCOMES, zeroCounts, type Counts, type UsageOutcome } from "./buckets";
+import { addInto, bucketStart, isZero, MEASURES, zeroCounts, type Counts, type Measure } from "./buckets";
 
 /**
  * A notice the key's guard decided (credits.low, rate_limit.exceeded) and owes D1. Its id is
@@ -22,7 +22,7 @@ export interface UsageSegment {
   notices?: PendingNotice[];
 }
 
-/** As stored in the object's storage: compact rows [start, admitted, rate_limited, credits_exhausted, refused]. */
+/** As stored in the object's storage: compact rows [start, admitted, rate_limited, credits_exhausted, refused, credits_refilled] (rows stored before refills lack the last). */
 export interface StoredTally {
   seq: number;
   pending: number[][];
@@ -31,9 +31,9 @@ export interface StoredTally {
   notices?: PendingNotice[];
 }
 
-const toRows = (minutes: Iterable<[number, Counts]>) => [...minutes].map(([start, c]) => [start, ...OUTCOMES.map((o) => c[o])]);
+const toRows = (minutes: Iterable<[number, Counts]>) => [...minutes].map(([start, c]) => [start, ...MEASURES.map((m) => c[m])]);
 const fromRows = (rows: number[][]): [number, Counts][] =>
-  rows.map(([start, ...n]) => [start!, Object.fromEntries(OUTCOMES.map((o, i) => [o, n[i] ?? 0])) as Counts]);
+  rows.map(([start, ...n]) => [start!, Object.fromEntries(MEASURES.map((m, i) => [m, n[i] ?? 0])) as Counts]);
 
 /**
  * A key's usage between flushes, inside its Durable Object. Counting is in memory; the object
@@ -69,9 +69,9 @@ export class UsageTally {
     };
   }
 
-  count(now: number, outcome: UsageOutcome, n = 1): void {
+  count(now: number, measure: Measure, n = 1): void {
     if (n <= 0) return;
-    this.minute(now)[outcome] += n;
+    this.minute(now)[measure] += n;
   }
 
   /** Counts decided elsewhere (an isolate's local 429s or leased admissions), credited to the minute they arrive in. */

@@ -36,6 +36,23 @@ describe("credit refills on keys", () => {
     expect(stored).toMatchObject({ credits_remaining: 2, credits_refilled_at: "2027-01-17T00:00:00.000Z" });
   });
 
+  it("shows each refill in the key's and its partner's usage data as the credits it added", async () => {
+    const clock = manualClock(Date.UTC(2027, 0, 15, 23, 30));
+    const partner = await createPartner();
+    const { key, api_key: apiKey } = await createKey(partner.id, { credits_remaining: 1, credits_refill: { amount: 4, interval: "day" } });
+    expect((await burst(key, 2)).sort()).toEqual([200, 402]);
+    clock.advance(30 * MINUTE); // Jan 16: 0 → 4
+    expect(count(await burst(key, 3), 200)).toBe(3);
+    clock.advance(DAY); // Jan 17: 1 → 4
+    expect((await me(key)).status).toBe(200);
+    const range = "granularity=day&from=2027-01-15T00:00:00Z&to=2027-01-18T00:00:00Z";
+    const live = (await call(`/v1/keys/${apiKey.id}/usage?${range}`)).body.data;
+    expect(live.map((b: { credits_refilled: number }) => b.credits_refilled), "live, before any flush").toEqual([0, 4, 3]);
+    await runDurableObjectAlarm(guardOf(env, apiKey.id));
+    const stored = (await call(`/v1/partners/${partner.id}/usage?${range}`)).body.data;
+    expect(stored.map((b: { credits_refilled: number; admitted: number }) => [b.admitted, b.credits_refilled])).toEqual([[1, 0], [3, 4], [1, 3]]);
+  });
+
   it("never lowers a balance above the refill's amount", async () => {
     const clock = manualClock(Date.UTC(2027, 0, 15, 12));
     const partner = await createPartner();

@@ -35,6 +35,7 @@ const partnerRow = fc.record({
     ),
   ),
   credits_refilled_at: fc.option(fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2999-12-31T23:59:59Z"), noInvalidDate: true }).map((d) => d.toISOString())),
+  usage_seq: fc.nat(),
 }) satisfies fc.Arbitrary<Partner>;
 
 describe("the partner schemas", () => {

@@ -45,6 +45,7 @@ describe("the usage flush", () => {
     const tally = new UsageTally();
     for (let i = 0; i < 3; i++) tally.count(T0 + i, "admitted");
     tally.count(T0 + 61_000, "refused");
+    tally.count(T0 + 62_000, "credits_refilled", 7);
     const { points, dataset } = recordingDataset();
     const state = { keyId: apiKey.id, partnerId: partner.id, usedAt: T0, credits: null };
     expect(await flushUsage(env.DB, state, tally, () => {}, dataset), "no notices").toEqual([]);
@@ -54,8 +55,8 @@ describe("the usage flush", () => {
       { granularity: "minute", admitted: 3, refused: 1 },
     ]);
     expect(points).toEqual([
-      { indexes: [apiKey.id], blobs: [apiKey.id, partner.id], doubles: [T0, 3, 0, 0, 0] },
-      { indexes: [apiKey.id], blobs: [apiKey.id, partner.id], doubles: [T0 + 60_000, 0, 0, 0, 1] },
+      { indexes: [apiKey.id], blobs: [apiKey.id, partner.id], doubles: [T0, 3, 0, 0, 0, 0] },
+      { indexes: [apiKey.id], blobs: [apiKey.id, partner.id], doubles: [T0 + 60_000, 0, 0, 0, 1, 7] },
     ]);
     expect(tally.hasPending).toBe(false);
   });

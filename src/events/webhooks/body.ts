@@ -35,7 +35,8 @@ export async function snapshotData(env: Bindings, event: OutboxEvent, row: unkno
   }
 }
 
-const isPartnerEvent = (event: OutboxEvent) => event.type.startsWith("partner.");
+/** About the partner itself (partner.*, and a partner's shared balance's credits.low), not one of its keys. */
+const isPartnerEvent = (event: OutboxEvent) => event.subject_id === event.partner_id;
 
 async function keyData(env: Bindings, key: ApiKeyRecord | null) {
   if (!key) return {};
