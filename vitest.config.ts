@@ -30,6 +30,10 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                 KEY_PEPPER: "test-pepper",
                 SERVER_TIMING: "on",
+                // Leases are on by default (src/limiter/leases.ts); most tests pin per-request
+                // decisions so each request's guard call and counts are observable, and the lease
+                // tests turn them on per request (test/limiter/leases.test.ts).
+                GUARD_LEASE_MS: "0",
                 // Deliveries go to the loopback receiver, and retry within seconds, not minutes.
                 WEBHOOK_ALLOW_LOCAL: "on",
                 WEBHOOK_RETRY_DELAYS: "1,1,1",

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { dropIsolateCache } from "../../src/cache/key-records";
-import { LEASE_MIN_DEMAND } from "../../src/limiter/leases";
+import { DEFAULT_LEASE_MS, LEASE_MIN_DEMAND } from "../../src/limiter/leases";
 import { manualClock, type ManualClock } from "../clock";
 import { ADMIN, call, env, guardCalls, partnerWithKey } from "../helpers";
 import { callWith } from "../hardening/faulty-env";
 
-// Opt-in leases: GUARD_LEASE_MS set on the Worker's environment (here, per request).
+// Leases are on by default; the suite's environment turns them off (vitest.config.ts), so these
+// tests set GUARD_LEASE_MS on the Worker's environment per request.
 const LEASES = { GUARD_LEASE_MS: "1000" };
 const leased = (key: string) => callWith({}, "/v1/me/key", { auth: key, vars: LEASES });
 
@@ -104,5 +105,23 @@ describe("token leases (GUARD_LEASE_MS)", () => {
     dropIsolateCache();
     // Without the barrier the lease would still be live here and the stale record would admit the key.
     expect((await leased(key)).status).toBe(401);
+  });
+
+  it("leases by default: with GUARD_LEASE_MS unset a busy key is served from leases that last DEFAULT_LEASE_MS, and 0 turns them off", async () => {
+    const { key } = await partnerWithKey();
+    const byDefault = () => callWith({}, "/v1/me/key", { auth: key, vars: { GUARD_LEASE_MS: undefined } });
+    // At a second's start: the 4th request shows demand and takes a lease of ceil(4 × 250/1000) = 1
+    // token, the 6th one of ceil(6 × 250/1000) = 2, which serve the 7th and, 249 ms later, the 8th.
+    const calls = [];
+    for (let i = 0; i < 7; i++) calls.push(guardCalls(await byDefault()));
+    expect(calls).toEqual([1, 1, 1, 1, 0, 1, 0]);
+    clock.advance(DEFAULT_LEASE_MS - 1);
+    expect(guardCalls(await byDefault()), "still within the lease").toBe(0);
+    clock.advance(1);
+    expect(guardCalls(await byDefault()), "the lease has expired: the guard decides again").toBe(1);
+
+    const { key: strictKey } = await partnerWithKey();
+    const off = () => callWith({}, "/v1/me/key", { auth: strictKey, vars: { GUARD_LEASE_MS: "0" } });
+    for (let i = 0; i < 3 * LEASE_MIN_DEMAND; i++) expect(guardCalls(await off()), "GUARD_LEASE_MS=0: every request meets the guard").toBe(1);
   });
 });
