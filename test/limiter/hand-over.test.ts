@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { loadKeyAuthRecord } from "../../src/db/keys";
+import { guardOf, poolOf } from "../../src/limiter/client";
+import { isPooled, versionOf, type AdmissionVerdict, type RecordVersion } from "../../src/limiter/policy";
+import { call, createKey, createPartner, env, eventually, me, verify } from "../helpers";
+import { tapHandOffs } from "./intercept";
+
+/**
+ * A key's budget moving between its own guard and its partner's pool while the partner flips its
+ * pooling twice within one take (DESIGN §10): each object takes for the record version it read,
+ * and the other must answer at once, whatever it is doing itself.
+ */
+
+/**
+ * How long the whole scenario may take before it counts as hung: far beyond what it needs even on
+ * a loaded machine (a few hundred ms), far below the runtime's reset of a blocked object. It bounds
+ * a deadlock; it measures nothing.
+ */
+const HUNG_MS = 10_000;
+
+/** `work`, or a failed assertion naming `what` if it has not settled within HUNG_MS. */
+async function settles<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not answered within ${HUNG_MS} ms (the objects wait on each other)`)), HUNG_MS);
+  });
+  try {
+    return await Promise.race([work, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const patchPartner = (id: string, body: Record<string, unknown>) => call(`/v1/partners/${id}`, { method: "PATCH", body });
+const record = async (keyId: string) => (await loadKeyAuthRecord(env.DB, keyId))!;
+const partnerVersion = async (keyId: string) => (await record(keyId)).partner.version;
+
+/** One admission by the object a record at `version` sends the key to, as askGuard asks it. */
+function ask(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict> {
+  return pooled ? poolOf(env, partnerId).admitPooled(keyId, version, 1) : guardOf(env, keyId).admit(keyId, version, 1);
+}
+
+/** A caller's whole admission: on `stale` it reloads the record and asks the object that now decides, as verify-key does. */
+async function admitted(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict> {
+  let verdict = await ask(keyId, partnerId, version, pooled);
+  for (let tries = 0; verdict.outcome === "stale" && tries < 5; tries++) {
+    const fresh = await record(keyId);
+    verdict = await ask(keyId, partnerId, versionOf(fresh), isPooled(fresh.partner));
+  }
+  return verdict;
+}
+
+/** The key's live balance, spending nothing (a verify of cost 0). */
+const balanceOf = async (key: string) => (await verify({ key, cost: 0 })).body.api_key.credits_remaining as number;
+
+describe("a key's budget handed over while its partner flips pooling twice", () => {
+  it("answers every request when the pool takes for the older version while the guard takes back for the newer (key → partner → key)", async () => {
+    const partner = await createPartner();
+    const { key, api_key: apiKey } = await createKey(partner.id, { credits_remaining: 10 });
+    const keyId = apiKey.id;
+    // The guard decides the key and holds its budget: 9 left, not yet flushed.
+    expect((await me(key)).status).toBe(200);
+    expect((await patchPartner(partner.id, { rate_limit_scope: "partner" })).status).toBe(200);
+    const pooledAt = versionOf(await record(keyId));
+
+    const pool = await tapHandOffs(poolOf(env, partner.id));
+    const guard = await tapHandOffs(guardOf(env, keyId));
+    // A request holding the pooled record makes the pool take the budget; its call is held once sent.
+    pool.hold();
+    const older = admitted(keyId, partner.id, pooledAt, true);
+    expect(await pool.sent()).toBe(pooledAt.partner);
+    // The partner stops pooling meanwhile; the guard takes the budget back for that newer version.
+    const unpooling = patchPartner(partner.id, { rate_limit_scope: "key" });
+    await eventually(() => partnerVersion(keyId), (v) => v > pooledAt.partner);
+    const unpooledAt = versionOf(await record(keyId));
+    const newer = admitted(keyId, partner.id, unpooledAt, false);
+    expect(await guard.sent()).toBe(unpooledAt.partner);
+    pool.release();
+
+    const [olderVerdict, newerVerdict, patched] = await settles("both takes", Promise.all([older, newer, unpooling]));
+    expect(olderVerdict.outcome).toBe("ok");
+    expect(newerVerdict.outcome).toBe("ok");
+    expect(patched.status).toBe(200);
+    // 1 before, 2 now, all from the one balance of 10.
+    expect(await balanceOf(key)).toBe(7);
+  });
+
+  it("answers every request when the guard takes back for the older version while the pool takes for the newer (partner → key → partner)", async () => {
+    const partner = await createPartner();
+    const { key, api_key: apiKey } = await createKey(partner.id, { credits_remaining: 10 });
+    const keyId = apiKey.id;
+    expect((await me(key)).status).toBe(200);
+    expect((await patchPartner(partner.id, { rate_limit_scope: "partner" })).status).toBe(200);
+    // The pool takes the budget and spends from it.
+    expect((await me(key)).status).toBe(200);
+
+    const pool = await tapHandOffs(poolOf(env, partner.id));
+    const guard = await tapHandOffs(guardOf(env, keyId));
+    // The partner stops pooling: the guard takes the budget back (the PATCH's own reaction asks it), its call held once sent.
+    guard.hold();
+    const unpooling = patchPartner(partner.id, { rate_limit_scope: "key" });
+    const unpooledAt = await guard.sent();
+    // And pools again: a request holding that record makes the pool take the budget for the newer version.
+    const repooling = patchPartner(partner.id, { rate_limit_scope: "partner" });
+    await eventually(() => partnerVersion(keyId), (v) => v > unpooledAt);
+    const pooledAt = versionOf(await record(keyId));
+    expect(isPooled((await record(keyId)).partner)).toBe(true);
+    const newer = admitted(keyId, partner.id, pooledAt, true);
+    expect(await pool.sent()).toBe(pooledAt.partner);
+    guard.release();
+
+    const [newerVerdict, ...patched] = await settles("both takes", Promise.all([newer, unpooling, repooling]));
+    expect(newerVerdict.outcome).toBe("ok");
+    expect(patched.map((p) => p.status)).toEqual([200, 200]);
+    expect(await balanceOf(key)).toBe(7);
+  });
+});
