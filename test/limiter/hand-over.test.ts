@@ -40,14 +40,18 @@ function ask(keyId: string, partnerId: string, version: RecordVersion, pooled: b
   return pooled ? poolOf(env, partnerId).admitPooled(keyId, version, 1) : guardOf(env, keyId).admit(keyId, version, 1);
 }
 
-/** A caller's whole admission: on `stale` it reloads the record and asks the object that now decides, as verify-key does. */
-async function admitted(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict> {
+/**
+ * A caller's whole admission: on `stale` it reloads the record and asks the object that now
+ * decides, as verify-key does. `first` is the first answer, before any reload.
+ */
+async function admitted(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict & { first: string }> {
   let verdict = await ask(keyId, partnerId, version, pooled);
+  const first = verdict.outcome;
   for (let tries = 0; verdict.outcome === "stale" && tries < 5; tries++) {
     const fresh = await record(keyId);
     verdict = await ask(keyId, partnerId, versionOf(fresh), isPooled(fresh.partner));
   }
-  return verdict;
+  return { ...verdict, first };
 }
 
 /** The key's live balance, spending nothing (a verify of cost 0). */
@@ -78,8 +82,12 @@ describe("a key's budget handed over while its partner flips pooling twice", () 
     pool.release();
 
     const [olderVerdict, newerVerdict, patched] = await settles("both takes", Promise.all([older, newer, unpooling]));
-    expect(olderVerdict.outcome).toBe("ok");
-    expect(newerVerdict.outcome).toBe("ok");
+    // The guard, taking for the newer version, refused the pool's take: the older request was
+    // stale, and once reloaded admitted by the guard; the pool gave nothing back, never having held it.
+    expect(pool.answers[0]).toEqual({ superseded: unpooledAt.partner });
+    expect(olderVerdict).toMatchObject({ first: "stale", outcome: "ok" });
+    expect(newerVerdict).toMatchObject({ first: "ok", outcome: "ok" });
+    expect(guard.answers.every((a) => a === null)).toBe(true);
     expect(patched.status).toBe(200);
     // 1 before, 2 now, all from the one balance of 10.
     expect(await balanceOf(key)).toBe(7);
@@ -110,7 +118,12 @@ describe("a key's budget handed over while its partner flips pooling twice", () 
     guard.release();
 
     const [newerVerdict, ...patched] = await settles("both takes", Promise.all([newer, unpooling, repooling]));
-    expect(newerVerdict.outcome).toBe("ok");
+    // The pool, taking for the newer version, refused the guard's take; the guard then answered the
+    // pool's (with its own older copy: the pool kept the one it had spent from, ./budget.ts).
+    expect(guard.answers[0]).toEqual({ superseded: pooledAt.partner });
+    expect(pool.answers).toHaveLength(1);
+    expect(pool.answers[0]).toHaveProperty("credits");
+    expect(newerVerdict).toMatchObject({ first: "ok", outcome: "ok" });
     expect(patched.map((p) => p.status)).toEqual([200, 200]);
     expect(await balanceOf(key)).toBe(7);
   });

@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { KeyGuard } from "../../src/limiter/key-guard";
+import type { HandOffAnswer } from "../../src/limiter/hand-over";
 import type { PartnerInfo } from "../../src/limiter/policy";
 
 /**
@@ -14,6 +15,8 @@ export interface HandOffTap {
   /** Holds every handOff from now on until `release`. */
   hold(): void;
   release(): void;
+  /** The answers the object got so far, in the order they came. */
+  readonly answers: HandOffAnswer[];
 }
 
 /**
@@ -23,6 +26,7 @@ export interface HandOffTap {
  */
 export async function tapHandOffs(stub: DurableObjectStub<KeyGuard>): Promise<HandOffTap> {
   const versions: number[] = [];
+  const answers: HandOffAnswer[] = [];
   const waiting: { count: number; resolve: (v: number) => void }[] = [];
   let held: Promise<void> | null = null;
   let open: () => void = () => undefined;
@@ -46,7 +50,9 @@ export async function tapHandOffs(stub: DurableObjectStub<KeyGuard>): Promise<Ha
             return async (keyId: string, partner: PartnerInfo) => {
               saw(partner.version);
               if (held) await held;
-              return t.handOff(keyId, partner);
+              const answer = (await t.handOff(keyId, partner)) as HandOffAnswer;
+              answers.push(answer);
+              return answer;
             };
           },
         });
@@ -55,6 +61,7 @@ export async function tapHandOffs(stub: DurableObjectStub<KeyGuard>): Promise<Ha
     self.env = { ...self.env, KEY_GUARD: namespace };
   });
   return {
+    answers,
     sent: (count = 1) =>
       new Promise((resolve) => {
         if (versions.length >= count) resolve(versions[count - 1]!);
