@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadKeyAuthRecord } from "../../src/db/keys";
 import { guardOf, poolOf } from "../../src/limiter/client";
-import { isPooled, versionOf, type AdmissionVerdict, type RecordVersion } from "../../src/limiter/policy";
-import { call, createKey, createPartner, env, eventually, me, verify } from "../helpers";
+import { isPooled, versionOf } from "../../src/limiter/policy";
+import { createKey, createPartner, env, eventually, me } from "../helpers";
+import { admitted, balanceOf, patchPartner, record, settles } from "./hand-over-helpers";
 import { tapHandOffs } from "./intercept";
 
 /**
@@ -11,51 +11,7 @@ import { tapHandOffs } from "./intercept";
  * and the other must answer at once, whatever it is doing itself.
  */
 
-/**
- * How long the whole scenario may take before it counts as hung: far beyond what it needs even on
- * a loaded machine (a few hundred ms), far below the runtime's reset of a blocked object. It bounds
- * a deadlock; it measures nothing.
- */
-const HUNG_MS = 10_000;
-
-/** `work`, or a failed assertion naming `what` if it has not settled within HUNG_MS. */
-async function settles<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not answered within ${HUNG_MS} ms (the objects wait on each other)`)), HUNG_MS);
-  });
-  try {
-    return await Promise.race([work, hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const patchPartner = (id: string, body: Record<string, unknown>) => call(`/v1/partners/${id}`, { method: "PATCH", body });
-const record = async (keyId: string) => (await loadKeyAuthRecord(env.DB, keyId))!;
 const partnerVersion = async (keyId: string) => (await record(keyId)).partner.version;
-
-/** One admission by the object a record at `version` sends the key to, as askGuard asks it. */
-function ask(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict> {
-  return pooled ? poolOf(env, partnerId).admitPooled(keyId, version, 1) : guardOf(env, keyId).admit(keyId, version, 1);
-}
-
-/**
- * A caller's whole admission: on `stale` it reloads the record and asks the object that now
- * decides, as verify-key does. `first` is the first answer, before any reload.
- */
-async function admitted(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict & { first: string }> {
-  let verdict = await ask(keyId, partnerId, version, pooled);
-  const first = verdict.outcome;
-  for (let tries = 0; verdict.outcome === "stale" && tries < 5; tries++) {
-    const fresh = await record(keyId);
-    verdict = await ask(keyId, partnerId, versionOf(fresh), isPooled(fresh.partner));
-  }
-  return { ...verdict, first };
-}
-
-/** The key's live balance, spending nothing (a verify of cost 0). */
-const balanceOf = async (key: string) => (await verify({ key, cost: 0 })).body.api_key.credits_remaining as number;
 
 describe("a key's budget handed over while its partner flips pooling twice", () => {
   it("answers every request when the pool takes for the older version while the guard takes back for the newer (key → partner → key)", async () => {

@@ -10,9 +10,11 @@ import type { PartnerInfo } from "../../src/limiter/policy";
  * anything.
  */
 export interface HandOffTap {
+  /** How many handOff calls the object has sent (or is holding) so far. */
+  readonly count: number;
   /** Resolves when the object has sent (or is holding) its `count`-th handOff, with its partner version. */
   sent(count?: number): Promise<number>;
-  /** Holds every handOff from now on until `release`. */
+  /** Holds every handOff from now on until `release` (already holding: no change). */
   hold(): void;
   release(): void;
   /** The answers the object got so far, in the order they came. */
@@ -62,13 +64,16 @@ export async function tapHandOffs(stub: DurableObjectStub<KeyGuard>): Promise<Ha
   });
   return {
     answers,
+    get count() {
+      return versions.length;
+    },
     sent: (count = 1) =>
       new Promise((resolve) => {
         if (versions.length >= count) resolve(versions[count - 1]!);
         else waiting.push({ count, resolve });
       }),
     hold: () => {
-      held = new Promise((resolve) => (open = resolve));
+      held ??= new Promise((resolve) => (open = resolve));
     },
     release: () => {
       held = null;
