@@ -39,10 +39,12 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
  * rate limiting, credits, revocation, expiry, partner suspension — and the batcher of usage
- * into D1. Requests reach it over RPC; every method runs to completion without awaiting, so the
- * runtime's input gate makes each admission atomic. (The keys of a pooled partner are decided by
- * their partner's object instead: ./key-guard.ts, ./partner-pool.ts.) This class admits and
- * flushes; how changes reach it (refresh, partnerChanged, hand-offs) is in ./key-guard.ts.
+ * into D1. Requests reach it over RPC; every decision runs to completion without awaiting, so the
+ * runtime's input gate makes each admission atomic (it may first wait for a load of the record in
+ * flight, ./hand-over.ts, then decides on what that load found). The keys of a pooled partner
+ * are decided by their partner's object instead: ./key-guard.ts, ./partner-pool.ts. This class
+ * admits and flushes; how changes reach it (refresh, partnerChanged, hand-offs) is in
+ * ./key-guard.ts.
  */
 export abstract class KeyGuardCore extends DurableObject<Bindings> {
   protected policy: GuardPolicy | undefined;
