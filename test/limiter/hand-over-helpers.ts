@@ -38,13 +38,13 @@ function ask(keyId: string, partnerId: string, version: RecordVersion, pooled: b
 
 /**
  * A caller's whole admission for a record at `version`: on `stale` it reloads the record from D1
- * and asks the object that now decides, as verify-key does (a few times: each reload is newer).
+ * and asks the object that now decides, as verify-key does (each reload is newer: it ends).
  * `first` is the first answer, before any reload.
  */
 export async function admitted(keyId: string, partnerId: string, version: RecordVersion, pooled: boolean): Promise<AdmissionVerdict & { first: string }> {
   let verdict = await ask(keyId, partnerId, version, pooled);
   const first = verdict.outcome;
-  for (let tries = 0; verdict.outcome === "stale" && tries < 5; tries++) {
+  for (let tries = 0; verdict.outcome === "stale" && tries < 20; tries++) {
     const fresh = await record(keyId);
     verdict = await ask(keyId, partnerId, versionOf(fresh), isPooled(fresh.partner));
   }

@@ -83,4 +83,26 @@ describe("a key's budget handed over while its partner flips pooling twice", () 
     expect(patched.map((p) => p.status)).toEqual([200, 200]);
     expect(await balanceOf(key)).toBe(7);
   });
+
+  it("answers a request through the Worker whose freshly read record lost the hand-over, after one more reload", async () => {
+    const partner = await createPartner();
+    const { key, api_key: apiKey } = await createKey(partner.id, { credits_remaining: 10 });
+    expect((await me(key)).status).toBe(200);
+    expect((await patchPartner(partner.id, { rate_limit_scope: "partner" })).status).toBe(200);
+    const pool = await tapHandOffs(poolOf(env, partner.id));
+    const guard = await tapHandOffs(guardOf(env, apiKey.id));
+    // The request reads the pooled record (the PATCH dropped the cached one) and its pool's take is held.
+    pool.hold();
+    const request = me(key);
+    await pool.sent();
+    // The partner stops pooling; its reaction makes the guard take the budget back, for the newer version.
+    const unpooling = patchPartner(partner.id, { rate_limit_scope: "key" });
+    await guard.sent();
+    pool.release();
+    const [reply, patched] = await settles("the request and the flip", Promise.all([request, unpooling]));
+    expect(pool.answers[0]).toHaveProperty("superseded");
+    expect(reply.status, reply.text).toBe(200);
+    expect(patched.status).toBe(200);
+    expect(await balanceOf(key)).toBe(8);
+  });
 });
