@@ -26,14 +26,16 @@ import type { HandedBudget } from "./policy";
  * only moves forward.
  */
 
-/** A `handOff` answer that refuses: the answering object takes or decides for the newer `version`. */
+/** A `handOff` answer that refuses: the answering object takes or decides the key for a newer partner version. */
 export interface Superseded {
+  /** That newer partner version. */
   superseded: number;
 }
 
 /** What `handOff` gives: the key's budget, null when the object holds none, or a refusal. */
 export type HandOffAnswer = HandedBudget | null | Superseded;
 
+/** Whether a `handOff` answer refused (the caller's take fails; its request is stale). */
 export const isSuperseded = (answer: HandOffAnswer): answer is Superseded => answer !== null && "superseded" in answer;
 
 /** How one load of a key ended: current, the key not found, or the caller's record outdated (reload it). */
