@@ -173,23 +173,28 @@ async function admit(
       checkAllowlists(allowlistsOf(record), options.facts) ??
       (missingScopes(options.requiredScopes ?? [], scopes).length > 0 ? "insufficient_scope" : null);
     const verdict = await askGuard(env, record, cost, refusal);
-    if (verdict.outcome === "stale" && !fresh) {
-      // The guard knows a newer record than the cache held: D1 has it, and the credential must still match it.
+    if (verdict.outcome === "stale") {
+      // The guard knows a newer record than this one: D1 has it (the cache held an older one, or the
+      // partner changed again since it was read: a budget hand-over lost to a newer version), and
+      // the credential must still match it. Each retry holds a newer record, so this ends.
       const reloaded = await freshKeyRecord(env, keyId);
+      if (fresh && reloaded && !newerRecord(reloaded, record)) {
+        // D1 itself is behind the guard: a replica lag, not the caller's fault.
+        throw new ApiError("temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
+          headers: { "retry-after": "1" },
+        });
+      }
       const hash = reloaded && (await identify(reloaded));
       if (!reloaded || !hash) return invalid;
       await publishToKv(env, reloaded);
       found = { record: reloaded, secretHash: hash, fresh: true };
       continue;
     }
-    if (verdict.outcome === "stale") {
-      // D1 itself is behind the guard: a replica lag, not the caller's fault.
-      throw new ApiError("temporarily_unavailable", "Key state is settling after a change. Retry shortly.", {
-        headers: { "retry-after": "1" },
-      });
-    }
     if (verdict.outcome === "unknown") return invalid;
     const checked = { auth: record, keyScopes, ratelimit: verdict.ratelimit, credits: verdict.credits, ...(verdict.reported && { reported: verdict.reported }) };
     return verdict.outcome === "ok" ? { ok: true, ...checked, scopes, secretHash } : { ok: false, reason: verdict.outcome, ...checked };
   }
 }
+
+/** Whether `record` is a later version of the key or its partner than `than`. */
+const newerRecord = (record: KeyAuthRecord, than: KeyAuthRecord) => record.key.version > than.key.version || record.partner.version > than.partner.version;

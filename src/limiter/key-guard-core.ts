@@ -12,6 +12,7 @@ import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notic
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
 import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
+import { HandOver, type Loaded } from "./hand-over";
 
 /** How often usage (last_used_at, credits) is written back to D1, at most. */
 const FLUSH_INTERVAL_MS = 60_000;
@@ -38,10 +39,12 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
  * rate limiting, credits, revocation, expiry, partner suspension — and the batcher of usage
- * into D1. Requests reach it over RPC; every method runs to completion without awaiting, so the
- * runtime's input gate makes each admission atomic. (The keys of a pooled partner are decided by
- * their partner's object instead: ./key-guard.ts, ./partner-pool.ts.) This class admits and
- * flushes; how changes reach it (refresh, partnerChanged, hand-offs) is in ./key-guard.ts.
+ * into D1. Requests reach it over RPC; every decision runs to completion without awaiting, so the
+ * runtime's input gate makes each admission atomic (it may first wait for a load of the record in
+ * flight, ./hand-over.ts, then decides on what that load found). The keys of a pooled partner
+ * are decided by their partner's object instead: ./key-guard.ts, ./partner-pool.ts. This class
+ * admits and flushes; how changes reach it (refresh, partnerChanged, hand-offs) is in
+ * ./key-guard.ts.
  */
 export abstract class KeyGuardCore extends DurableObject<Bindings> {
   protected policy: GuardPolicy | undefined;
@@ -60,6 +63,8 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
   /** Usage counts since the last flush (DESIGN §7), and the notices it will write. */
   protected readonly usage: UsageTally;
   protected readonly notices: GuardNotices;
+  /** Loads of the key's record, and takes of its budget from its partner's pool, one at a time (./hand-over.ts). */
+  protected readonly handOver = new HandOver();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -125,9 +130,12 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
     refusal: CallerRefusal | null,
     lease: LeaseRequest | null,
   ): Promise<AdmissionVerdict> {
+    // A load is running, maybe taking the budget back: decide on what it finds, never on a half-taken budget.
+    for (let gate = this.handOver.pending; gate; gate = this.handOver.pending) await gate;
     if (!this.policy || version.key > this.policy.keyVersion || version.partner > this.policy.partnerVersion) {
       // The guard's own copy is missing or older than the caller's: D1 is the truth.
-      if (!(await this.loadFromD1(keyId))) return { outcome: "unknown" };
+      const loaded = await this.loadFromD1(keyId);
+      if (loaded !== "loaded") return { outcome: loaded };
     }
     const policy = this.policy!;
     if (version.key < policy.keyVersion || version.partner < policy.partnerVersion) return { outcome: "stale" };
@@ -244,20 +252,32 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
-  protected async loadFromD1(keyId: string): Promise<boolean> {
-    const record = await loadKeyAuthRecord(this.env.DB, keyId);
-    if (!record) return false;
-    // Back from its partner's pool: the pool holds the live budget (./key-guard.ts).
-    if (this.policy?.pooled && !isPooled(record.partner)) return this.takeBack(record);
-    const hadPolicy = this.policy !== undefined;
-    this.setPolicy(policyOf(record));
-    // A balance already held here is newer than D1's, which lags by up to one flush.
-    if (!hadPolicy) this.credits.load(record.key.credits_remaining, record.key.credits_refilled_at);
-    return true;
+  /**
+   * Reads the key's record from D1 and adopts it, after any load running and with the key's
+   * admissions waiting meanwhile (./hand-over.ts). `stale` when the read is older than what this
+   * guard knows (a lagging read: the caller's record is older still), or when taking the budget
+   * back lost to a newer version.
+   */
+  protected loadFromD1(keyId: string): Promise<Loaded> {
+    return this.handOver.run(async (taking) => {
+      const record = await loadKeyAuthRecord(this.env.DB, keyId);
+      if (!record) return "unknown";
+      const current = this.policy;
+      if (current && (record.key.version < current.keyVersion || record.partner.version < current.partnerVersion)) return "stale";
+      // Back from its partner's pool: the pool holds the live budget (./key-guard.ts).
+      if (current?.pooled && !isPooled(record.partner)) return this.takeBack(record, taking);
+      this.setPolicy(policyOf(record));
+      // A balance already held here is newer than D1's, which lags by up to one flush.
+      if (!current) this.credits.load(record.key.credits_remaining, record.key.credits_refilled_at);
+      return "loaded";
+    });
   }
 
-  /** Takes the key's budget back from its partner's pool and adopts `record`; nothing else runs meanwhile. */
-  protected abstract takeBack(record: KeyAuthRecord): Promise<boolean>;
+  /**
+   * Takes the key's budget back from its partner's pool and adopts `record`; calls `taking` with the
+   * partner version just before it asks the pool (./hand-over.ts).
+   */
+  protected abstract takeBack(record: KeyAuthRecord, taking: (version: number) => void): Promise<Loaded>;
 
   protected setPolicy(policy: GuardPolicy) {
     this.policy = policy;

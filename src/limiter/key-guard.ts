@@ -10,6 +10,7 @@ import { KeyGuardCore } from "./key-guard-core";
 import { poolName } from "./key-guard-names";
 import { PartnerPool } from "./partner-pool";
 import { latestBudget } from "./budget";
+import { isSuperseded, type HandOffAnswer, type Loaded } from "./hand-over";
 import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 
 
@@ -19,6 +20,12 @@ import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type Call
  * (./partner-pool.ts): the one admission point of every key of a partner that shares windows or
  * credits, holding the partner's budgets and its keys' own. One class, so no new binding or
  * migration: an object plays one role, by the methods its callers use (src/limiter/client.ts).
+ *
+ * The two roles take a key's budget from each other (`handOff`) when the partner starts or stops
+ * pooling, and a flip back and forth can make both take at once, each for the version it read.
+ * So neither blocks its object while it waits for the other (that deadlocked them): a take only
+ * gates the key's admissions, and the take for the newer partner version wins (./hand-over.ts),
+ * so the budget is never held, and spent, on both sides.
  */
 export class KeyGuard extends KeyGuardCore {
   private poolState: PartnerPool | undefined;
@@ -32,11 +39,17 @@ export class KeyGuard extends KeyGuardCore {
    * schedule the same way.
    */
   async refresh(policy: GuardPolicy, credits?: OperatorCredits): Promise<void> {
+    // After a take of the budget in flight, which may move the policy (./hand-over.ts).
+    await this.handOver.settled();
     const current = this.policy;
-    if (current && (policy.keyVersion < current.keyVersion || policy.partnerVersion < current.partnerVersion)) return;
+    if (current && olderThan(policy, current)) return;
     // First contact, or back from its partner's pool: the balance comes with the record (loadFromD1).
-    if (!current || (current.pooled && !policy.pooled)) await this.loadFromD1(policy.keyId);
-    this.setPolicy(policy);
+    if (!current || (current.pooled && !policy.pooled)) {
+      // Not taken back (the pool decides for a newer version, or the key is gone): the pool, or nobody, decides it now.
+      if ((await this.loadFromD1(policy.keyId)) !== "loaded") return;
+    }
+    // The record just read may be newer than this policy.
+    if (!olderThan(policy, this.policy!)) this.setPolicy(policy);
     if (credits !== undefined && this.credits.fromOperator(credits)) {
       this.notices.creditsSet(this.credits.balance);
       this.ctx.storage.kv.put("notices", this.notices.toStorage());
@@ -46,6 +59,7 @@ export class KeyGuard extends KeyGuardCore {
 
   /** A partner changed (status, tier): applies it to this key's guard if it is newer. */
   async partnerChanged(change: { partnerVersion: number; partnerStatus: string; partnerTier: string; keyTier: string | null; pooled?: boolean }) {
+    await this.handOver.settled();
     const current = this.policy;
     if (!current || change.partnerVersion <= current.partnerVersion) return;
     if (current.pooled && change.pooled === false) {
@@ -98,10 +112,17 @@ export class KeyGuard extends KeyGuardCore {
    * partner state that moved it. As a key's guard: the key goes to its partner's pool; this guard
    * learns the partner version (older callers are stale here from now on), flushes its usage and
    * waits for its leases. As a pool: the key goes back to its own guard (PartnerPool.release).
-   * Null when this object holds no budget for the key (D1's is then the truth).
+   * Null when this object holds no budget for the key (D1's is then the truth); `superseded` when
+   * this object takes or decides the key for a newer partner version (./hand-over.ts). Never
+   * waits for the caller, which may be taking from this object too: that is what deadlocked.
    */
-  async handOff(keyId: string, partner: PartnerInfo): Promise<HandedBudget | null> {
+  async handOff(keyId: string, partner: PartnerInfo): Promise<HandOffAnswer> {
     if (this.isPool) return this.pool.release(keyId, partner);
+    const superseded = await this.handOver.answer(partner.version, () => ({
+      version: this.policy?.partnerVersion ?? 0,
+      decides: this.policy !== undefined && !this.policy.pooled,
+    }));
+    if (superseded) return superseded;
     const policy = this.policy;
     if (!policy) return null;
     if (partner.version > policy.partnerVersion) {
@@ -112,16 +133,22 @@ export class KeyGuard extends KeyGuardCore {
     return this.budget();
   }
 
-  protected takeBack(record: KeyAuthRecord): Promise<boolean> {
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const handed = await poolStub(this.env, record.partner.id).handOff(record.key.id, partnerInfoOf(record.partner));
-      // The pool's copy if it spent last; this guard's own if the pool never took the budget (./budget.ts).
-      const live = latestBudget([handed, this.policy ? this.budget() : null, storedBudget(record)])!;
-      this.setPolicy(policyOf(record));
-      this.credits.load(live.credits, live.refilledAt);
-      this.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
-      return true;
-    });
+  /**
+   * Asks the pool for the budget without blocking this object: the pool may be asking this guard
+   * at the same moment (./hand-over.ts). The key's admissions wait at the load's gate meanwhile.
+   */
+  protected async takeBack(record: KeyAuthRecord, taking: (version: number) => void): Promise<Loaded> {
+    const partner = partnerInfoOf(record.partner);
+    taking(partner.version);
+    const handed = await poolStub(this.env, record.partner.id).handOff(record.key.id, partner);
+    // The pool decides the key for a newer version: the caller's record is outdated, this guard's budget stays as it is.
+    if (isSuperseded(handed)) return "stale";
+    // The pool's copy if it spent last; this guard's own if the pool never took the budget (./budget.ts).
+    const live = latestBudget([handed, this.policy ? this.budget() : null, storedBudget(record)])!;
+    this.setPolicy(policyOf(record));
+    this.credits.load(live.credits, live.refilledAt);
+    this.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
+    return "loaded";
   }
 
   private budget(): HandedBudget {
@@ -139,6 +166,9 @@ export class KeyGuard extends KeyGuardCore {
     await sendNotices(this.env, notices);
   }
 }
+
+/** Whether `policy` is older than `than` in either version. */
+const olderThan = (policy: GuardPolicy, than: GuardPolicy) => policy.keyVersion < than.keyVersion || policy.partnerVersion < than.partnerVersion;
 
 /** A key's own guard. */
 export const guardStub = (env: Bindings, keyId: string): DurableObjectStub<KeyGuard> => env.KEY_GUARD.get(env.KEY_GUARD.idFromName(keyId));

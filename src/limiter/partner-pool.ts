@@ -6,18 +6,19 @@ import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
 import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
 import type { OperatorCredits } from "./guard-credits";
+import { isSuperseded, type HandOffAnswer, type Loaded } from "./hand-over";
 import type { MultiWindow } from "./multi-window";
 import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 import { PoolSlot } from "./pool-slot";
+import { PoolWrites } from "./pool-writes";
 import { SharedBudget } from "./pool-shared";
-import { bucketKey, sameLimits, storedWindows } from "./stored-window";
+import { sameLimits, storedWindows } from "./stored-window";
 
 /** The partner as the pool knows it, with the epoch: the partner version at which it last became pooled. */
 interface PoolState extends PartnerInfo {
   epoch: number;
 }
 
-const UNCONFIRMED = { allowUnconfirmed: true } as const;
 const SHARED = "p:";
 
 /**
@@ -35,6 +36,14 @@ const SHARED = "p:";
  * sequence) is handed over by the object that held it when the other first needs it (`handOff`),
  * after that object flushed its usage and learned the partner version that moved it, so callers
  * with older records are sent back as stale. Windows start afresh on a move.
+ *
+ * A take never blocks this object (./hand-over.ts): the key's guard may be taking the same budget
+ * back at that moment, for the version that stopped pooling, and a pool blocked while it waits
+ * for that guard could not answer it: both would hang. Instead the newer partner version wins.
+ * The pool's take for an older version than the guard's fails (its caller, holding an outdated
+ * record, is stale); a guard's take for an older version than the pool's (pooling again) is
+ * refused. Either way exactly one object holds the budget for each version, and only that
+ * key's admissions wait for a take in flight.
  */
 export class PartnerPool {
   private state: PoolState | undefined;
@@ -42,10 +51,7 @@ export class PartnerPool {
   private shared: MultiWindow | undefined;
   private readonly slots = new Map<string, PoolSlot>();
   private readonly dirty: Set<string>;
-  /** Storage key → its current count, written behind on the next tick (as the key guard does). */
-  private readonly unwritten = new Map<string, () => number | undefined>();
-  private readonly pendingSlots = new Set<PoolSlot>();
-  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly writes: PoolWrites;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -53,12 +59,14 @@ export class PartnerPool {
     /** Makes sure a usage flush (the object's alarm) is scheduled. */
     private readonly scheduleFlush: (now: number) => void,
     /** Asks a key's own guard for the budget it held (null: it held none). */
-    private readonly takeFromKey: (keyId: string, partner: PartnerInfo) => Promise<HandedBudget | null>,
+    private readonly takeFromKey: (keyId: string, partner: PartnerInfo) => Promise<HandOffAnswer>,
   ) {
     const kv = ctx.storage.kv;
     this.state = kv.get<PoolState>("p:state");
     this.credits = new SharedBudget(kv);
     this.dirty = new Set(kv.get<string[]>("p:dirty") ?? []);
+    // The shared balance's usage and notices ride the same write-behind put.
+    this.writes = new PoolWrites(ctx.storage, () => this.credits.entries());
   }
 
   /** One request of `cost` by `keyId` (see KeyGuard.admit, whose contract this keeps). */
@@ -79,9 +87,12 @@ export class PartnerPool {
   }
 
   private async decide(slot: PoolSlot, version: RecordVersion, cost: number, refusal: CallerRefusal | null): Promise<AdmissionVerdict> {
+    // A load of this key is running, maybe taking its budget: decide on what it finds, never on a half-taken budget.
+    for (let gate = slot.handOver.pending; gate; gate = slot.handOver.pending) await gate;
     const known = slot.policy && this.state;
     if (!known || slot.epoch !== this.state!.epoch || version.key > slot.policy!.keyVersion || version.partner > this.state!.version) {
-      if (!(await this.load(slot))) return { outcome: "unknown" };
+      const loaded = await this.load(slot);
+      if (loaded !== "loaded") return { outcome: loaded };
     }
     const policy = slot.policy!;
     const state = this.state!;
@@ -91,7 +102,7 @@ export class PartnerPool {
     const shared = state.scope === "partner" ? this.sharedFor(resolvedTier(this.env, state.tier).limits) : null;
     // Pooled for its credits only, a key keeps its usual windows; sharing the partner's, it is capped by its own tier only if it has one.
     const ownTier = state.scope === "partner" ? (policy.ownTier ?? null) : (policy.ownTier ?? state.tier);
-    const own = slot.windowsFor(ownTier === null ? null : resolvedTier(this.env, ownTier).limits, (prefix) => this.forget(prefix));
+    const own = slot.windowsFor(ownTier === null ? null : resolvedTier(this.env, ownTier).limits, (prefix) => this.writes.forget(prefix));
     const reportNow = () => {
       const { balance, source } = reportedCredits(slot.credits.balance, this.credits.balance, cost);
       return { balance, source };
@@ -116,16 +127,16 @@ export class PartnerPool {
     this.credits.refill(state.refill, now);
     if (reportedCredits(slot.credits.balance, this.credits.balance, cost).short) return refuse("credits_exhausted");
 
-    this.expire(shared, SHARED, now);
-    this.expire(own, slot.base, now);
+    this.writes.expire(shared, SHARED, now);
+    this.writes.expire(own, slot.base, now);
     const result = admitBoth(shared, own, now, cost);
     if (!result.admitted) {
       for (const limit of result.refusing) slot.notices.refused(limit, now);
       return { outcome: "rate_limited", ratelimit: result.state, credits: slot.credits.balance, reported: reportNow(), retryAt: result.admitsAt };
     }
     slot.usedAt = now;
-    result.shared?.forEach((b, i) => this.unwritten.set(bucketKey(i, b, SHARED), () => this.shared?.windows[i]?.counts.get(b)));
-    result.own?.forEach((b, i) => this.unwritten.set(bucketKey(i, b, slot.base), () => slot.windows?.windows[i]?.counts.get(b)));
+    this.writes.counted(result.shared, SHARED, () => this.shared);
+    this.writes.counted(result.own, slot.base, () => slot.windows);
     // Credits are money: both writes are confirmed before the reply leaves (GuardCredits).
     slot.credits.spend(cost);
     this.credits.spend(cost, now);
@@ -137,27 +148,30 @@ export class PartnerPool {
 
   /**
    * Loads a key's record (and so the partner's) from D1 and, when the pool has not held this key's
-   * budget in its current epoch, takes it from the key's own guard. Nothing else runs meanwhile,
-   * so no request is decided on a half-taken budget.
+   * budget in its current epoch, takes it from the key's own guard, for the partner version the
+   * pool knows. Only this key's admissions wait meanwhile (./hand-over.ts): the guard may be asking
+   * this pool for the budget at the same moment, and must be answered. `stale` when the guard
+   * decides the key for a newer version.
    */
-  private load(slot: PoolSlot): Promise<boolean> {
-    return this.ctx.blockConcurrencyWhile(async () => {
+  private load(slot: PoolSlot): Promise<Loaded> {
+    return slot.handOver.run(async (taking) => {
       const record = await loadKeyAuthRecord(this.env.DB, slot.keyId);
-      if (!record) return false;
-      const partner = partnerInfoOf(record.partner);
-      this.learn(partner);
+      if (!record) return "unknown";
+      this.learn(partnerInfoOf(record.partner));
       const policy = policyOf(record);
       if (!slot.policy || policy.keyVersion >= slot.policy.keyVersion) slot.setPolicy(policy);
-      const state = this.state!;
-      if (state.pooled && slot.epoch !== state.epoch) {
-        const handed = await this.takeFromKey(slot.keyId, partner);
-        // The key's guard's copy if it spent last, else what this pool still holds, else D1's (./budget.ts).
-        const live = latestBudget([handed, slot.policy && slot.epoch !== -1 ? this.budgetOf(slot) : null, storedBudget(record)])!;
-        slot.credits.load(live.credits, live.refilledAt);
-        slot.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
-        slot.setEpoch(state.epoch);
-      }
-      return true;
+      const { epoch, ...partner } = this.state!;
+      if (!partner.pooled || slot.epoch === epoch) return "loaded";
+      taking(partner.version);
+      const handed = await this.takeFromKey(slot.keyId, partner);
+      if (isSuperseded(handed)) return "stale";
+      // The key's guard's copy if it spent last, else what this pool still holds, else D1's (./budget.ts).
+      const live = latestBudget([handed, slot.epoch !== -1 ? this.budgetOf(slot) : null, storedBudget(record)])!;
+      slot.credits.load(live.credits, live.refilledAt);
+      slot.usage.skipTo(Math.max(record.key.usage_seq, handed?.usageSeq ?? 0));
+      // The epoch it was taken under: should the partner have stopped and restarted pooling meanwhile, the next request takes it again.
+      slot.setEpoch(epoch);
+      return "loaded";
     });
   }
 
@@ -186,9 +200,10 @@ export class PartnerPool {
   /** A key change, for a key this pool decides (KeyGuard.refresh's contract). */
   async refresh(policy: GuardPolicy, credits?: OperatorCredits): Promise<void> {
     const slot = this.slot(policy.keyId);
+    await slot.handOver.settled();
     if (slot.policy && policy.keyVersion < slot.policy.keyVersion) return;
     if (!slot.policy || slot.epoch !== this.state?.epoch) {
-      if (!(await this.load(slot))) return;
+      if ((await this.load(slot)) !== "loaded") return;
     }
     slot.setPolicy(policy);
     if (credits && slot.credits.fromOperator(credits)) {
@@ -200,11 +215,14 @@ export class PartnerPool {
   /**
    * Gives a key's budget back to its own guard, the partner having stopped pooling (`partner` is
    * its newer state): the key's usage is flushed first, and callers with older records are stale
-   * from now on. Null when this pool does not hold the key's budget.
+   * from now on. Null when this pool does not hold the key's budget; `superseded` when the pool
+   * takes or decides the key for a newer partner version (./hand-over.ts).
    */
-  async release(keyId: string, partner: PartnerInfo): Promise<HandedBudget | null> {
-    this.learn(partner);
+  async release(keyId: string, partner: PartnerInfo): Promise<HandOffAnswer> {
     const slot = this.slot(keyId);
+    const superseded = await slot.handOver.answer(partner.version, () => ({ version: this.state?.version ?? 0, decides: this.state?.pooled === true }));
+    if (superseded) return superseded;
+    this.learn(partner);
     // Held in any epoch and not released yet: the guard compares it with its own copy (latestBudget).
     if (!slot.policy || slot.epoch === -1) return null;
     await this.flushSlot(slot);
@@ -252,18 +270,7 @@ export class PartnerPool {
 
   private sharedFor(limits: readonly Limit[]): MultiWindow {
     if (sameLimits(this.shared, limits)) return this.shared!;
-    return (this.shared = storedWindows(this.ctx.storage.kv, limits, this.shared, (prefix) => this.forget(prefix), SHARED));
-  }
-
-  private expire(windows: MultiWindow | null, base: string, now: number) {
-    const expired = windows?.expired(now).flatMap((indexes, slot) => indexes.map((index) => bucketKey(slot, index, base))) ?? [];
-    if (expired.length === 0) return;
-    for (const key of expired) this.unwritten.delete(key);
-    void this.ctx.storage.delete(expired, UNCONFIRMED);
-  }
-
-  private forget(prefix: string) {
-    for (const key of this.unwritten.keys()) if (key.startsWith(prefix)) this.unwritten.delete(key);
+    return (this.shared = storedWindows(this.ctx.storage.kv, limits, this.shared, (prefix) => this.writes.forget(prefix), SHARED));
   }
 
   private counted(slot: PoolSlot, count: (now: number) => void) {
@@ -278,22 +285,6 @@ export class PartnerPool {
       this.dirty.add(slot.keyId);
       this.ctx.storage.kv.put("p:dirty", [...this.dirty]);
     }
-    this.pendingSlots.add(slot);
-    this.writeTimer ??= setTimeout(() => this.write(), 0);
-  }
-
-  /** The write-behind put (KeyGuard.writeCounters): counts, last use, usage and notices of every slot touched. */
-  private write() {
-    this.writeTimer = undefined;
-    const entries: Record<string, unknown> = {};
-    for (const [key, read] of this.unwritten) {
-      const n = read();
-      if (n !== undefined) entries[key] = n;
-    }
-    this.unwritten.clear();
-    for (const slot of this.pendingSlots) Object.assign(entries, slot.entries());
-    Object.assign(entries, this.credits.entries());
-    this.pendingSlots.clear();
-    void this.ctx.storage.put(entries, UNCONFIRMED);
+    this.writes.touched(slot);
   }
 }

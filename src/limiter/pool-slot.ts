@@ -2,6 +2,7 @@ import type { Limit } from "../config";
 import { UsageTally, type StoredTally } from "../usage/tally";
 import { GuardCredits } from "./guard-credits";
 import { GuardNotices, type StoredNoticeState } from "./guard-notices";
+import { HandOver } from "./hand-over";
 import type { MultiWindow } from "./multi-window";
 import type { GuardPolicy } from "./policy";
 import { sameLimits, storedWindows } from "./stored-window";
@@ -25,6 +26,8 @@ export class PoolSlot {
   usedAt: number | undefined;
   readonly usage: UsageTally;
   readonly notices: GuardNotices;
+  /** Loads of the key's record and takes of its budget, one at a time (in memory only: none outlives the object). */
+  readonly handOver = new HandOver();
 
   constructor(
     private readonly kv: SyncKvStorage,
