@@ -27,14 +27,17 @@ export async function mapConcurrent(items, limit, fn) {
 /** Storage calls added up over responses, from their `Server-Timing` (`d1;dur=…;desc=<calls>`, …). */
 export class StorageTally {
   totals = { d1: 0, kv: 0, do: 0 };
+  /** ms spent in each storage, as the Worker timed it. */
+  ms = { d1: 0, kv: 0, do: 0 };
   responses = 0;
   /** Responses that made at least one D1 query: the figure the isolate-restart target is about. */
   withD1 = 0;
   add(header) {
     this.responses++;
     let d1 = 0;
-    for (const [, name, n] of (header ?? "").matchAll(/(d1|kv|do);dur=[\d.]+;desc=(\d+)/g)) {
+    for (const [, name, dur, n] of (header ?? "").matchAll(/(d1|kv|do);dur=([\d.]+);desc=(\d+)/g)) {
       this.totals[name] += Number(n);
+      this.ms[name] += Number(dur);
       if (name === "d1") d1 += Number(n);
     }
     if (d1 > 0) this.withD1++;
@@ -43,6 +46,11 @@ export class StorageTally {
   get perRequest() {
     const per = (n) => +(n / Math.max(1, this.responses)).toFixed(2);
     return `d1 ${per(this.totals.d1)} · kv ${per(this.totals.kv)} · do ${per(this.totals.do)}`;
+  }
+  /** Mean ms per response in each storage touched, e.g. `kv 3.1 ms · do 24.0 ms`: where a slow scenario's time goes. */
+  get timePerRequest() {
+    const n = Math.max(1, this.responses);
+    return Object.entries(this.ms).filter(([name]) => this.totals[name] > 0).map(([name, ms]) => `${name} ${(ms / n).toFixed(1)} ms`).join(" · ");
   }
 }
 
@@ -93,13 +101,15 @@ export async function scenario(name, base, baseline, options, sample, expected) 
   const stats = result.statusCodeStats ?? {};
   // A run of a fixed number of requests may last a second or two: the per-second mean would count
   // its last partial second as a whole one, so its rate is what it sent over how long it took.
-  const rps = options.amount !== undefined ? result.requests.total / result.duration : result.requests.average;
+  // Under a few hundred requests even that is mostly rounding (autocannon ends such a run on a
+  // whole-second tick): no rate then, only latency.
+  const rps = options.amount === undefined ? result.requests.average : options.amount >= 200 ? result.requests.total / result.duration : NaN;
   rows.push({
     name,
     rps,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    storage: tally ? `${tally.perRequest} (every response: ${tally.responses}, ${tally.withD1} with D1)` : await storageCalls(base, sample),
+    storage: tally ? `${tally.perRequest} (all ${tally.responses} responses, ${tally.withD1} with D1; ${tally.timePerRequest || "no storage"})` : await storageCalls(base, sample),
     statuses: Object.entries(stats).map(([s, v]) => `${s}×${v.count}`).join(" "),
     ok: Object.keys(stats).every((s) => expected.includes(Number(s))) && result.errors === 0,
     ratio: baseline === null ? 1 : rps / baseline,
@@ -117,6 +127,8 @@ export function printRows(note = "") {
   console.log("| scenario | req/s | p50 ms | p99 ms | storage calls per request | ratio to /healthz | statuses |");
   console.log("|---|---:|---:|---:|---|---:|---|");
   for (const r of rows) {
-    console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.storage} | ${r.ratio.toFixed(2)} | ${r.statuses}${r.ok ? "" : " ⚠"} |`);
+    const rate = Number.isNaN(r.rps) ? "–" : Math.round(r.rps);
+    const ratio = Number.isNaN(r.ratio) ? "–" : r.ratio.toFixed(2);
+    console.log(`| ${r.name} | ${rate} | ${r.p50} | ${r.p99} | ${r.storage} | ${ratio} | ${r.statuses}${r.ok ? "" : " ⚠"} |`);
   }
 }
