@@ -3,13 +3,14 @@
 // per scenario: throughput, latency, storage calls per request (from Server-Timing) and the ratio
 // to GET /healthz measured on the same server in the same run. Starts its own server on
 // BENCH_PORT (default 8788, fresh local state, benchmark tiers) or reuses one answering there;
-// the opt-in lease mode is measured on a second server (BENCH_PORT + 2) with GUARD_LEASE_MS=1000.
+// the strict mode (GUARD_LEASE_MS=0: every request meets the key's object) is measured on a second
+// server (BENCH_PORT + 2) against its own /healthz.
 //
 // BENCH_ONLY selects groups (comma-separated; /healthz and the warm key always run, as baseline):
 //   pool   the pooled partners (DESIGN §10)
 //   keys   many warm keys round-robin, then the first request of each in a fresh isolate (a restart)
 //   cold   a cold key's first request, a forged key, an over-limit key
-//   lease  the lease server
+//   strict the strict server (no leases)
 // Unset: everything. BENCH_ONLY=pool and BENCH_ONLY=keys are the quick runs.
 // Scenario modules: bench/measure.mjs (autocannon, Server-Timing, the table), bench/server.mjs
 // (starting, restarting and seeding wrangler dev), bench/many-keys.mjs (the `keys` group).
@@ -23,13 +24,13 @@ const MANY_KEYS = Number(process.env.BENCH_MANY_KEYS ?? 1000);
 const POOL_KEYS = 8;
 const SAMPLES = 20;
 
-const GROUPS = ["pool", "keys", "cold", "lease"];
+const GROUPS = ["pool", "keys", "cold", "strict"];
 const only = process.env.BENCH_ONLY?.split(",").map((g) => g.trim()).filter(Boolean);
 const unknown = only?.filter((g) => !GROUPS.includes(g)) ?? [];
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group ${unknown.join(", ")} (known: ${GROUPS.join(", ")})`);
 const runs = (group) => !only || only.includes(group);
 
-// The default server: strict per-request semantics.
+// The default server: leases of 250 ms (src/limiter/leases.ts), every per-request promise kept.
 const main = await benchServer(PORT);
 const warmKey = await main.newKey("bench");
 let coldKeys = [];
@@ -85,20 +86,20 @@ if (runs("keys")) {
   await firstRequestsAfterRestart(main, healthz, manyKeys);
 }
 
-if (runs("lease")) {
+if (runs("strict")) {
   // The default server is done: stopped (when it is ours), its objects' usage flushes stop competing for the cores.
   if (main.owned()) await main.stop();
-  // The opt-in lease mode, on its own server, against that server's own /healthz.
-  const leasing = await benchServer(PORT + 2, { GUARD_LEASE_MS: "1000" });
-  const leasedKey = await leasing.newKey("bench");
-  await run({ url: `${leasing.base}/v1/me/key`, headers: auth(leasedKey), duration: 3 });
-  const leasingHealthz = await scenario("GET /healthz (lease server)", leasing.base, null, { url: `${leasing.base}/healthz` }, repeat(SAMPLES, { path: "/healthz" }), [200]);
+  // Leases off, on its own server, against that server's own /healthz.
+  const strict = await benchServer(PORT + 2, { GUARD_LEASE_MS: "0" });
+  const strictKey = await strict.newKey("bench");
+  await run({ url: `${strict.base}/v1/me/key`, headers: auth(strictKey), duration: 3 });
+  const strictHealthz = await scenario("GET /healthz (strict server)", strict.base, null, { url: `${strict.base}/healthz` }, repeat(SAMPLES, { path: "/healthz" }), [200]);
   await scenario(
-    "GET /v1/me/key (warm, GUARD_LEASE_MS=1000)",
-    leasing.base,
-    leasingHealthz,
-    { url: `${leasing.base}/v1/me/key`, headers: auth(leasedKey) },
-    repeat(SAMPLES * 5, { headers: auth(leasedKey) }),
+    "GET /v1/me/key (warm, GUARD_LEASE_MS=0)",
+    strict.base,
+    strictHealthz,
+    { url: `${strict.base}/v1/me/key`, headers: auth(strictKey) },
+    repeat(SAMPLES, { headers: auth(strictKey) }),
     [200],
   );
 }
