@@ -1,19 +1,9 @@
-import { OUTCOMES, rollUp, GRANULARITIES, type Counts, type Granularity, type UsageRange } from "../usage/buckets";
-import type { UsageSegment } from "../usage/tally";
+import { OUTCOMES, type Counts, type Granularity, type UsageRange } from "../usage/buckets";
 
 const COUNT_COLUMNS = OUTCOMES.join(", ");
-const ADD_COUNTS = OUTCOMES.map((o) => `${o} = ${o} + excluded.${o}`).join(", ");
 
 export const usageSql = {
-  /** Claims flush `?2` for key `?1`: changes a row only if D1 holds an older one. */
-  claimSeq: `UPDATE api_keys SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
   seqOf: `SELECT usage_seq FROM api_keys WHERE id = ?1`,
-  /** For a notice of a guard whose stored policy predates `partnerId`. */
-  partnerOf: `SELECT partner_id FROM api_keys WHERE id = ?1`,
-  /** One bucket's counts added, only if the statement before it in the batch changed a row (the chain from claimSeq). */
-  addBucket: `INSERT INTO usage_buckets (key_id, partner_id, granularity, start, ${COUNT_COLUMNS})
-    SELECT ?1, COALESCE(?2, (SELECT partner_id FROM api_keys WHERE id = ?1)), ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0
-    ON CONFLICT (key_id, granularity, start) DO UPDATE SET ${ADD_COUNTS}`,
   keyRange: `SELECT start, ${COUNT_COLUMNS} FROM usage_buckets WHERE key_id = ?1 AND granularity = ?2 AND start >= ?3 AND start < ?4`,
   partnerRange: `SELECT start, ${OUTCOMES.map((o) => `SUM(${o}) AS ${o}`).join(", ")} FROM usage_buckets
     WHERE partner_id = ?1 AND granularity = ?2 AND start >= ?3 AND start < ?4 GROUP BY start`,
@@ -22,20 +12,6 @@ export const usageSql = {
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * The statements that write one flush segment of a key: the sequence claim, then every minute and
- * its hour and day roll-ups. Chained on `changes()`, so a segment D1 already holds adds nothing.
- */
-export function segmentStatements(db: D1Database, keyId: string, partnerId: string | null, segment: UsageSegment): D1PreparedStatement[] {
-  const statements = [db.prepare(usageSql.claimSeq).bind(keyId, segment.seq)];
-  for (const granularity of GRANULARITIES) {
-    for (const [start, counts] of rollUp(segment.minutes, granularity)) {
-      statements.push(db.prepare(usageSql.addBucket).bind(keyId, partnerId, granularity, iso(start), ...OUTCOMES.map((o) => counts[o])));
-    }
-  }
-  return statements;
-}
 
 const countsByStart = (rows: Record<string, unknown>[]) =>
   new Map(rows.map((row) => [Date.parse(String(row.start)), Object.fromEntries(OUTCOMES.map((o) => [o, Number(row[o] ?? 0)])) as Counts]));

@@ -11,9 +11,10 @@ import { GuardCredits } from "./guard-credits";
 import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
+import { usageWriterFor } from "../usage/submit";
 import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
 
-/** How often usage (last_used_at, credits) is written back to D1, at most. */
+/** How often usage (last_used_at, credits) is written back to D1, at most (USAGE_FLUSH_SECONDS shortens it for benchmarks only). */
 const FLUSH_INTERVAL_MS = 60_000;
 /** A key's first use is flushed after this long, so a burst at first use still costs one write. */
 const FIRST_FLUSH_DELAY_MS = 5_000;
@@ -34,6 +35,12 @@ const COUNTER_WRITE_MS = 0;
 //   usage          StoredTally: usage counts and notices not yet in D1 (src/usage/tally.ts), written behind with rl:b:*
 //   notices        StoredNoticeState: what credits.low and rate_limit.exceeded were decided on (./guard-notices.ts), ditto
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
+
+/** The flush interval: USAGE_FLUSH_SECONDS when set to a positive number (benchmarks), else a minute. */
+export function flushIntervalMs(env: Pick<Bindings, "USAGE_FLUSH_SECONDS">): number {
+  const seconds = Number(env.USAGE_FLUSH_SECONDS);
+  return env.USAGE_FLUSH_SECONDS !== undefined && seconds > 0 ? seconds * 1000 : FLUSH_INTERVAL_MS;
+}
 
 /**
  * One instance per key id: the authority for everything that must be exact and immediate —
@@ -229,14 +236,16 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
     const { balance: credits, refilledAt } = this.credits;
     const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits, refilledAt };
     const kv = this.ctx.storage.kv;
-    const notices = await flushUsage(this.env.DB, state, this.usage, () => kv.put("usage", this.usage.toStorage()), this.env.USAGE_ANALYTICS);
+    const write = usageWriterFor(this.env, policy.keyId);
+    const notices = await flushUsage(write, state, this.usage, () => kv.put("usage", this.usage.toStorage()), this.env.USAGE_ANALYTICS);
     if (notices !== null) kv.put("flushed_at", Date.now());
     return notices;
   }
 
   protected scheduleFlush(now: number) {
     const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
-    this.alarmAt = Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS);
+    const interval = flushIntervalMs(this.env);
+    this.alarmAt = Math.max(now + Math.min(FIRST_FLUSH_DELAY_MS, interval), flushedAt + interval);
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 

@@ -5,6 +5,7 @@ import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { outcomeOf, type Counts } from "../usage/buckets";
 import { flushUsage } from "../usage/flush";
+import { usageWriterFor } from "../usage/submit";
 import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
 import { GuardCredits, type OperatorCredits } from "./guard-credits";
 import type { MultiWindow } from "./multi-window";
@@ -214,8 +215,11 @@ export class PartnerPool {
 
   /** Writes every key's usage and the shared balance to D1 (the object's alarm); returns the notices written. */
   async flush(): Promise<string[]> {
-    const notices: string[] = [];
-    for (const keyId of [...this.dirty]) notices.push(...(await this.flushSlot(this.slot(keyId))));
+    // All at once: each key's flush waits for its aggregator's window, which they then share.
+    const flushed = await Promise.allSettled([...this.dirty].map((keyId) => this.flushSlot(this.slot(keyId))));
+    const failed = flushed.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const notices = flushed.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
     const state = this.state;
     const balance = this.credits.balance;
     if (state && balance !== null) {
@@ -237,7 +241,7 @@ export class PartnerPool {
     const { balance: credits, refilledAt } = slot.credits;
     const state = { keyId: slot.keyId, partnerId: policy.partnerId, usedAt: slot.usedAt, credits, refilledAt };
     try {
-      return (await flushUsage(this.env.DB, state, slot.usage, () => slot.persistUsage(), this.env.USAGE_ANALYTICS)) ?? [];
+      return (await flushUsage(usageWriterFor(this.env, slot.keyId), state, slot.usage, () => slot.persistUsage(), this.env.USAGE_ANALYTICS)) ?? [];
     } catch (err) {
       this.markDirty(slot);
       throw err;
