@@ -36,9 +36,12 @@ export async function flushUsage(
   if (state.usedAt === undefined && !segment) return null;
   if (segment) persist();
   const write: UsageWriter = typeof to === "function" ? to : async (entry) => (await writeUsageBatch(to, [entry]))[0]!;
+  const sent = segment?.seq;
   const { seq: held } = await write(usageEntry(state, segment));
   let notices: string[] = [];
-  if (segment) {
+  if (segment && (!tally.holds(segment) || segment.seq !== sent)) {
+    // An overlapping flush of the same segment (a hand-off during the alarm's) settled it first and reported its notices.
+  } else if (segment) {
     if (held === null) {
       // The key is gone from D1: nothing of it was written, and nobody is left to count for.
       tally.flushed(segment.seq);
