@@ -4,7 +4,7 @@ import { partnerSql } from "../db/partners";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { outcomeOf, type Counts } from "../usage/buckets";
-import { flushUsage } from "../usage/flush";
+import { allFlushed, flushUsage } from "../usage/flush";
 import { usageWriterFor } from "../usage/submit";
 import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
 import { GuardCredits, type OperatorCredits } from "./guard-credits";
@@ -216,10 +216,7 @@ export class PartnerPool {
   /** Writes every key's usage and the shared balance to D1 (the object's alarm); returns the notices written. */
   async flush(): Promise<string[]> {
     // All at once: each key's flush waits for its aggregator's window, which they then share.
-    const flushed = await Promise.allSettled([...this.dirty].map((keyId) => this.flushSlot(this.slot(keyId))));
-    const failed = flushed.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
-    const notices = flushed.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+    const notices = await allFlushed([...this.dirty].map((keyId) => this.flushSlot(this.slot(keyId))));
     const state = this.state;
     const balance = this.credits.balance;
     if (state && balance !== null) {

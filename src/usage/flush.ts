@@ -63,6 +63,14 @@ export async function flushUsage(
   return notices;
 }
 
+/** The notices of flushes run together, once every one settled; the first failure, if any, is thrown (each failed one retries on its own). */
+export async function allFlushed(flushes: Promise<string[]>[]): Promise<string[]> {
+  const settled = await Promise.allSettled(flushes);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+}
+
 /** The multi-row write's entry for a key's flush state and segment (null: last use only). */
 export function usageEntry(state: FlushState, segment: UsageSegment | null): UsageEntry {
   return {
