@@ -4,7 +4,7 @@ import type { UsageSegment, UsageTally } from "./tally";
 
 export interface FlushState {
   keyId: string;
-  /** Absent in policies stored before usage counting: D1's own row of the key is used then. */
+  /** For Analytics Engine only (D1's rows take the partner from the key's own row); absent in policies stored before usage counting. */
   partnerId: string | undefined;
   /** ms of the last admitted request, if any. */
   usedAt: number | undefined;
