@@ -37,6 +37,8 @@ export default defineConfig({
                 // Deliveries go to the loopback receiver, and retry within seconds, not minutes.
                 WEBHOOK_ALLOW_LOCAL: "on",
                 WEBHOOK_RETRY_DELAYS: "1,1,1",
+                // Usage aggregators gather for 20 ms, not a second, so a guard's flush (its alarm, run by a test) returns quickly.
+                USAGE_BATCH_MS: "20",
                 // Read by test/setup.ts, which seeds fast-check with it.
                 FC_SEED: String(FC_SEED),
                 // The two default tiers, small ones that tests can exhaust quickly, and a tier of

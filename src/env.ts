@@ -36,6 +36,16 @@ export interface Bindings extends Omit<Env, "ADMIN_TOKEN" | "KEY_PEPPER" | "WEBH
    * usage flush also writes one data point per key and minute. Not declared in wrangler.toml by default.
    */
   USAGE_ANALYTICS?: AnalyticsEngineDataset;
+  /**
+   * Usage aggregators (src/usage/aggregator.ts): each key's minute flush is group-committed with
+   * other keys' by `usage:<hash(key id) mod n>`, so D1's writes per second are bounded by n, not by
+   * the number of keys. Default 8; `0` writes each key's flush directly (one D1 batch per key).
+   */
+  USAGE_AGGREGATORS?: string;
+  /** How long an aggregator gathers flushes before writing them (ms, default 1000). */
+  USAGE_BATCH_MS?: string;
+  /** A key's usage flush interval (seconds, default 60), shortened only by benchmarks (scripts/usage-scale.mjs). */
+  USAGE_FLUSH_SECONDS?: string;
   /** Seconds before each webhook retry, comma-separated (DESIGN §8; default `5,30,120,600,1800,3600,7200,14400,28800,43200,86400`). */
   WEBHOOK_RETRY_DELAYS?: string;
   /** `on` (local development only): webhooks may target http, any port and loopback. */

@@ -27,3 +27,4 @@ export default {
 } satisfies ExportedHandler<Bindings>;
 
 export { KeyGuard } from "./limiter/key-guard";
+export { UsageAggregator } from "./usage/aggregator";

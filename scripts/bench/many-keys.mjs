@@ -14,7 +14,7 @@ const CONTROLS = 20;
 
 /**
  * Seconds of unmeasured round-robin after the warm pass. A key's object flushes its first usage to
- * D1 5 s after its first request (FIRST_FLUSH_DELAY_MS in key-guard-core.ts), so a pass over 1,000
+ * D1 5 s after its first request (FIRST_FLUSH_DELAY_MS in src/usage/flush.ts), so a pass over 1,000
  * new keys is followed by a wave of 1,000 flushes that would land in the measurement; in a steady
  * state they spread out to one per key per minute. Measured: the 10 s right after the pass ran at
  * about half the rate of the 10 s after those.

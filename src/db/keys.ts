@@ -37,9 +37,6 @@ export const keySql = {
                 OR (?4 = 'expired' AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?5)
                 OR (?4 = 'active' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?5)))
          ORDER BY seq DESC LIMIT ?6`,
-  // Usage from a key's guard: deliberately leaves `version` and `updated_at` alone (not an API change).
-  flushUsage: `UPDATE api_keys SET last_used_at = ?2, credits_remaining = CASE WHEN ?3 THEN ?4 ELSE credits_remaining END,
-                credits_refilled_at = CASE WHEN ?3 AND ?5 IS NOT NULL THEN ?5 ELSE credits_refilled_at END WHERE id = ?1`,
   livePerPartner: `SELECT id, rate_limit_tier, allowed_origins FROM api_keys WHERE partner_id = ?1 AND revoked_at IS NULL`,
   livePerUser: `SELECT id FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL`,
 };

@@ -5,17 +5,13 @@ const COUNT_COLUMNS = MEASURES.join(", ");
 const ADD_COUNTS = MEASURES.map((m) => `${m} = ${m} + excluded.${m}`).join(", ");
 
 export const usageSql = {
-  /** Claims flush `?2` for key `?1`: changes a row only if D1 holds an older one. */
-  claimSeq: `UPDATE api_keys SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
   seqOf: `SELECT usage_seq FROM api_keys WHERE id = ?1`,
   /** Claims flush `?2` of partner `?1`'s shared balance (its refills' usage rows: src/limiter/pool-shared.ts). */
   claimPartnerSeq: `UPDATE partners SET usage_seq = ?2 WHERE id = ?1 AND usage_seq < ?2`,
   partnerSeqOf: `SELECT usage_seq FROM partners WHERE id = ?1`,
-  /** For a notice of a guard whose stored policy predates `partnerId`. */
-  partnerOf: `SELECT partner_id FROM api_keys WHERE id = ?1`,
-  /** One bucket's counts added, only if the statement before it in the batch changed a row (the chain from claimSeq). */
+  /** One bucket's counts added, only if the statement before it in the batch changed a row (the chain from claimPartnerSeq). */
   addBucket: `INSERT INTO usage_buckets (key_id, partner_id, granularity, start, ${COUNT_COLUMNS})
-    SELECT ?1, COALESCE(?2, (SELECT partner_id FROM api_keys WHERE id = ?1)), ?3, ?4, ${MEASURES.map((_, i) => `?${i + 5}`).join(", ")} WHERE changes() > 0
+    SELECT ?1, ?2, ?3, ?4, ${MEASURES.map((_, i) => `?${i + 5}`).join(", ")} WHERE changes() > 0
     ON CONFLICT (key_id, granularity, start) DO UPDATE SET ${ADD_COUNTS}`,
   keyRange: `SELECT start, ${COUNT_COLUMNS} FROM usage_buckets WHERE key_id = ?1 AND granularity = ?2 AND start >= ?3 AND start < ?4`,
   partnerRange: `SELECT start, ${MEASURES.map((m) => `SUM(${m}) AS ${m}`).join(", ")} FROM usage_buckets
@@ -27,15 +23,16 @@ export const usageSql = {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The statements that write one flush segment of a key: the sequence claim, then every minute and
- * its hour and day roll-ups. Chained on `changes()`, so a segment D1 already holds adds nothing.
- * `claim` is a partner's (`claimPartnerSeq`) for its shared balance's rows, whose key_id is the partner's id.
+ * The statements that write one flush segment of a partner's shared balance (its refills: rows
+ * whose key_id is the partner's own id, src/limiter/pool-shared.ts): the sequence claim, then every
+ * minute and its hour and day roll-ups. Chained on `changes()`, so a segment D1 already holds adds
+ * nothing. Keys' flushes go many at a time through ./usage-batch.ts; a partner's refill is rare.
  */
-export function segmentStatements(db: D1Database, keyId: string, partnerId: string | null, segment: UsageSegment, claim = usageSql.claimSeq): D1PreparedStatement[] {
-  const statements = [db.prepare(claim).bind(keyId, segment.seq)];
+export function sharedSegmentStatements(db: D1Database, partnerId: string, segment: UsageSegment): D1PreparedStatement[] {
+  const statements = [db.prepare(usageSql.claimPartnerSeq).bind(partnerId, segment.seq)];
   for (const granularity of GRANULARITIES) {
     for (const [start, counts] of rollUp(segment.minutes, granularity)) {
-      statements.push(db.prepare(usageSql.addBucket).bind(keyId, partnerId, granularity, iso(start), ...MEASURES.map((m) => counts[m])));
+      statements.push(db.prepare(usageSql.addBucket).bind(partnerId, partnerId, granularity, iso(start), ...MEASURES.map((m) => counts[m])));
     }
   }
   return statements;

@@ -10,14 +10,11 @@ import { leaseFrom } from "./guard-leases";
 import { GuardCredits } from "./guard-credits";
 import { GuardNotices, sendNotices, type StoredNoticeState } from "./guard-notices";
 import { outcomeOf, type Counts } from "../usage/buckets";
-import { flushUsage } from "../usage/flush";
+import { flushUsage, nextFlushAt } from "../usage/flush";
+import { usageWriterFor } from "../usage/submit";
 import { UsageTally, type StoredTally, type UsageSegment } from "../usage/tally";
 import { HandOver, type Loaded } from "./hand-over";
 
-/** How often usage (last_used_at, credits) is written back to D1, at most. */
-const FLUSH_INTERVAL_MS = 60_000;
-/** A key's first use is flushed after this long, so a burst at first use still costs one write. */
-const FIRST_FLUSH_DELAY_MS = 5_000;
 /**
  * Admissions are written to this object's storage on the next timer tick: after the requests
  * already queued here, so one write carries all of them. 0 ms already gives the whole gain.
@@ -241,14 +238,14 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
     const { balance: credits, refilledAt } = this.credits;
     const state = { keyId: policy.keyId, partnerId: policy.partnerId, usedAt: this.usedAt, credits, refilledAt };
     const kv = this.ctx.storage.kv;
-    const notices = await flushUsage(this.env.DB, state, this.usage, () => kv.put("usage", this.usage.toStorage()), this.env.USAGE_ANALYTICS);
+    const write = usageWriterFor(this.env, policy.keyId);
+    const notices = await flushUsage(write, state, this.usage, () => kv.put("usage", this.usage.toStorage()), this.env.USAGE_ANALYTICS);
     if (notices !== null) kv.put("flushed_at", Date.now());
     return notices;
   }
 
   protected scheduleFlush(now: number) {
-    const flushedAt = this.ctx.storage.kv.get<number>("flushed_at") ?? 0;
-    this.alarmAt = Math.max(now + FIRST_FLUSH_DELAY_MS, flushedAt + FLUSH_INTERVAL_MS);
+    this.alarmAt = nextFlushAt(this.env, now, this.ctx.storage.kv.get<number>("flushed_at") ?? 0);
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 

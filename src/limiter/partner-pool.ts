@@ -3,7 +3,8 @@ import { loadKeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { outcomeOf, type Counts } from "../usage/buckets";
-import { flushUsage } from "../usage/flush";
+import { allFlushed, flushUsage } from "../usage/flush";
+import { usageWriterFor } from "../usage/submit";
 import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budget";
 import type { OperatorCredits } from "./guard-credits";
 import { isSuperseded, type HandOffAnswer, type Loaded } from "./hand-over";
@@ -236,8 +237,8 @@ export class PartnerPool {
 
   /** Writes every key's usage and the shared balance to D1 (the object's alarm); returns the notices written. */
   async flush(): Promise<string[]> {
-    const notices: string[] = [];
-    for (const keyId of [...this.dirty]) notices.push(...(await this.flushSlot(this.slot(keyId))));
+    // All at once: each key's flush waits for its aggregator's window, which they then share.
+    const notices = await allFlushed([...this.dirty].map((keyId) => this.flushSlot(this.slot(keyId))));
     const state = this.state;
     if (state) notices.push(...(await this.credits.flush(this.env.DB, state.partnerId, state.version)));
     return notices;
@@ -255,7 +256,7 @@ export class PartnerPool {
     const { balance: credits, refilledAt } = slot.credits;
     const state = { keyId: slot.keyId, partnerId: policy.partnerId, usedAt: slot.usedAt, credits, refilledAt };
     try {
-      return (await flushUsage(this.env.DB, state, slot.usage, () => slot.persistUsage(), this.env.USAGE_ANALYTICS)) ?? [];
+      return (await flushUsage(usageWriterFor(this.env, slot.keyId), state, slot.usage, () => slot.persistUsage(), this.env.USAGE_ANALYTICS)) ?? [];
     } catch (err) {
       this.markDirty(slot);
       throw err;

@@ -1,6 +1,6 @@
 import { noticeStatement } from "../db/outbox";
 import { partnerSql } from "../db/partners";
-import { segmentStatements, usageSql } from "../db/usage";
+import { sharedSegmentStatements, usageSql } from "../db/usage";
 import { UsageTally, type StoredTally } from "../usage/tally";
 import { GuardCredits, type OperatorCredits } from "./guard-credits";
 import { GuardNotices, type StoredNoticeState } from "./guard-notices";
@@ -86,7 +86,7 @@ export class SharedBudget {
     const segment = this.usage.takeForFlush();
     if (segment) {
       this.persistUsage();
-      statements.push(...segmentStatements(db, partnerId, partnerId, segment, usageSql.claimPartnerSeq));
+      statements.push(...sharedSegmentStatements(db, partnerId, segment));
       for (const n of segment.notices ?? []) {
         const notice = { id: n.id, type: n.type, partnerId, subjectId: partnerId, at: new Date(n.at).toISOString(), payload: { data: n.data } };
         statements.push(noticeStatement(db, notice, { ifChanged: true }).statement);

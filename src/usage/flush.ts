@@ -1,12 +1,28 @@
-import { keySql } from "../db/keys";
-import { noticeStatement } from "../db/outbox";
-import { segmentStatements, usageSql } from "../db/usage";
+import type { Bindings } from "../env";
+import { bucketRows, writeUsageBatch, type UsageCommit, type UsageEntry } from "../db/usage-batch";
 import { MEASURES } from "./buckets";
 import type { UsageSegment, UsageTally } from "./tally";
 
+/** How often a key's usage (last_used_at, credits, counts) is written back to D1, at most (USAGE_FLUSH_SECONDS shortens it for benchmarks only). */
+const FLUSH_INTERVAL_MS = 60_000;
+/** A key's first use is flushed after this long, so a burst at first use still costs one write. */
+export const FIRST_FLUSH_DELAY_MS = 5_000;
+
+/** The flush interval: USAGE_FLUSH_SECONDS when set to a positive number (benchmarks), else a minute. */
+export function flushIntervalMs(env: Pick<Bindings, "USAGE_FLUSH_SECONDS">): number {
+  const seconds = Number(env.USAGE_FLUSH_SECONDS);
+  return env.USAGE_FLUSH_SECONDS !== undefined && seconds > 0 ? seconds * 1000 : FLUSH_INTERVAL_MS;
+}
+
+/** When a guard whose last flush was at `flushedAt` (ms, 0: never) flushes usage counted at `now`: at most once an interval. */
+export function nextFlushAt(env: Pick<Bindings, "USAGE_FLUSH_SECONDS">, now: number, flushedAt: number): number {
+  const interval = flushIntervalMs(env);
+  return Math.max(now + Math.min(FIRST_FLUSH_DELAY_MS, interval), flushedAt + interval);
+}
+
 export interface FlushState {
   keyId: string;
-  /** Absent in policies stored before usage counting: the statements look it up. */
+  /** For Analytics Engine only (D1's rows take the partner from the key's own row); absent in policies stored before usage counting. */
   partnerId: string | undefined;
   /** ms of the last admitted request, if any. */
   usedAt: number | undefined;
@@ -15,72 +31,75 @@ export interface FlushState {
   refilledAt?: number | null;
 }
 
+/** Writes one key's entry and says what D1 holds for the key afterwards: directly, or through a usage aggregator (./submit.ts). */
+export type UsageWriter = (entry: UsageEntry) => Promise<UsageCommit>;
+
 /**
- * A key's usage flush: last use, the credit balance (and when it was last refilled), the usage counts and the guard's notices in
- * one D1 batch. The segment keeps its sequence number until D1 is known to hold it, so a retry
- * never counts twice nor writes a notice twice; `persist` records the tally before the write (the
- * segment now in flight) and after it. Returns null when there was nothing to write, else the ids
- * of the notices D1 now holds from this segment, for the caller to dispatch (a retry whose first
- * try committed returns them again: dispatching is idempotent).
+ * A key's usage flush: last use, the credit balance (and when it was last refilled), the usage counts and the guard's notices,
+ * committed together (src/db/usage-batch.ts), alone or with other keys' flushes. The segment keeps
+ * its sequence number until D1 is known to hold it, so a retry never counts twice nor writes a
+ * notice twice; `persist` records the tally before the write (the segment now in flight) and after
+ * it. `to` is a UsageWriter, or a D1 database written directly. Returns null when there was nothing
+ * to write, else the ids of the notices D1 now holds from this segment, for the caller to dispatch
+ * (a retry whose first try committed returns them again: dispatching is idempotent).
  */
 export async function flushUsage(
-  db: D1Database,
+  to: D1Database | UsageWriter,
   state: FlushState,
   tally: UsageTally,
   persist: () => void,
   analytics?: AnalyticsEngineDataset,
 ): Promise<string[] | null> {
-  const statements: D1PreparedStatement[] = [];
-  if (state.usedAt !== undefined) {
-    const refilledAt = state.refilledAt == null ? null : new Date(state.refilledAt).toISOString();
-    statements.push(db.prepare(keySql.flushUsage).bind(state.keyId, new Date(state.usedAt).toISOString(), state.credits !== null ? 1 : 0, state.credits, refilledAt));
-  }
-  const first = statements.length;
   const segment = tally.takeForFlush();
-  if (segment) {
-    persist();
-    statements.push(...segmentStatements(db, state.keyId, state.partnerId ?? null, segment));
-    if (segment.notices?.length) statements.push(...(await noticeStatements(db, state, segment)));
-  }
-  if (statements.length === 0) return null;
-  const results = await db.batch(statements);
+  if (state.usedAt === undefined && !segment) return null;
+  if (segment) persist();
+  const write: UsageWriter = typeof to === "function" ? to : async (entry) => (await writeUsageBatch(to, [entry]))[0]!;
+  const sent = segment?.seq;
+  const { seq: held } = await write(usageEntry(state, segment));
   let notices: string[] = [];
-  if (segment) {
-    // The claim changed nothing: D1 already holds this segment (an earlier try committed and its
-    // answer was lost) or a later one (this object's storage was lost: continue after it).
-    const claimed = results[first]!.meta.changes > 0;
-    const committed = claimed ? segment.seq : ((await db.prepare(usageSql.seqOf).bind(state.keyId).first<{ usage_seq: number }>())?.usage_seq ?? segment.seq);
-    if (committed > segment.seq) {
-      tally.skipTo(committed);
-    } else {
+  if (segment && (!tally.holds(segment) || segment.seq !== sent)) {
+    // An overlapping flush of the same segment (a hand-off during the alarm's) settled it first and reported its notices.
+  } else if (segment) {
+    if (held === null) {
+      // The key is gone from D1: nothing of it was written, and nobody is left to count for.
+      tally.flushed(segment.seq);
+    } else if (held > segment.seq) {
+      // D1 holds a later flush than ours (this object's storage was lost): continue after it.
+      tally.skipTo(held);
+    } else if (held === segment.seq) {
       // Analytics Engine has no idempotency: it takes the segment once D1 is known to hold it, so
       // only a crash between the two writes could repeat it there.
       if (analytics) writeDataPoints(analytics, state, segment);
       notices = segment.notices?.map((n) => n.id) ?? [];
       tally.flushed(segment.seq);
+    } else {
+      // The claim is in the same transaction as the read: an older sequence means the write went astray. Retry.
+      throw new Error(`usage flush of ${state.keyId}: D1 holds seq ${held} after writing ${segment.seq}`);
     }
   }
   persist();
   return notices;
 }
 
-/**
- * The segment's notices, each chained on `changes()` after the segment's statements: those end
- * with the sequence claim or a bucket upsert that follows it, which change a row only when the
- * claim did, so a segment D1 already holds adds no notice either.
- */
-async function noticeStatements(db: D1Database, state: FlushState, segment: UsageSegment): Promise<D1PreparedStatement[]> {
-  const partnerId = state.partnerId ?? (await db.prepare(usageSql.partnerOf).bind(state.keyId).first<{ partner_id: string }>())?.partner_id;
-  // A key gone from D1 has nobody to notify.
-  if (partnerId === undefined) return [];
-  return (segment.notices ?? []).map(
-    (n) =>
-      noticeStatement(
-        db,
-        { id: n.id, type: n.type, partnerId, subjectId: state.keyId, at: new Date(n.at).toISOString(), payload: { data: n.data } },
-        { ifChanged: true },
-      ).statement,
-  );
+/** The notices of flushes run together, once every one settled; the first failure, if any, is thrown (each failed one retries on its own). */
+export async function allFlushed(flushes: Promise<string[]>[]): Promise<string[]> {
+  const settled = await Promise.allSettled(flushes);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+}
+
+/** The multi-row write's entry for a key's flush state and segment (null: last use only). */
+export function usageEntry(state: FlushState, segment: UsageSegment | null): UsageEntry {
+  return {
+    keyId: state.keyId,
+    usedAt: state.usedAt === undefined ? null : new Date(state.usedAt).toISOString(),
+    credits: state.credits,
+    refilledAt: state.refilledAt == null ? null : new Date(state.refilledAt).toISOString(),
+    seq: segment?.seq ?? null,
+    buckets: bucketRows(segment?.minutes ?? []),
+    notices: (segment?.notices ?? []).map((n) => ({ id: n.id, type: n.type, at: new Date(n.at).toISOString(), payload: JSON.stringify({ data: n.data }) })),
+  };
 }
 
 /**

@@ -110,6 +110,11 @@ export class UsageTally {
     return this.seq;
   }
 
+  /** Whether `segment` is still the one in flight: two flushes of one tally may overlap, and the first to settle it wins. */
+  holds(segment: UsageSegment): boolean {
+    return this.inFlight === segment;
+  }
+
   /** D1 holds segment `seq` now. */
   flushed(seq: number): void {
     if (this.inFlight?.seq === seq) this.inFlight = null;
