@@ -12,7 +12,7 @@ const LENGTHS = (process.env.LEASE_LENGTHS ?? "0,250,1000").split(",").map(Numbe
 const PORT = Number(process.env.BENCH_PORT ?? 8794);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const MUTATIONS = Number(process.env.LEASE_MUTATIONS ?? 20);
+const MUTATIONS = Number(process.env.LEASE_MUTATIONS ?? 15);
 const TIERS = { bench: { limit: 1_000_000_000, window_seconds: 60 } };
 
 const children = [];
@@ -29,7 +29,10 @@ process.on("SIGINT", () => process.exit(130));
 const run = (options) => new Promise((resolve, reject) => autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (err, r) => (err ? reject(err) : resolve(r))));
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** `MUTATIONS` sequential PATCHes of the key, one every 100 ms: their latencies in ms, sorted. */
+/**
+ * `MUTATIONS` sequential PATCHes of the key, a second apart (plus jitter, so they fall anywhere in
+ * a lease's life), so the key's traffic is back in its steady state before each: latencies in ms, sorted.
+ */
 async function mutationLatencies(api, keyId) {
   const times = [];
   for (let i = 0; i < MUTATIONS; i++) {
@@ -37,7 +40,7 @@ async function mutationLatencies(api, keyId) {
     const res = await api(`/v1/keys/${keyId}`, { method: "PATCH", body: { name: `bench ${i}` } });
     times.push(performance.now() - started);
     if (res.status !== 200) throw new Error(`PATCH answered ${res.status}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000 + Math.random() * 250));
   }
   return times.sort((a, b) => a - b);
 }
@@ -60,12 +63,13 @@ async function measure(leaseMs) {
 
   await run({ url: `${base}/v1/me/key`, headers, duration: 3 }); // warm-up
   const healthz = await run({ url: `${base}/healthz` });
+  const hot = await run({ url: `${base}/v1/me/key`, headers });
   const quiet = await mutationLatencies(api, apiKey.id);
   // The key busy while the mutations run: each must wait for the leases out at its start.
-  const load = run({ url: `${base}/v1/me/key`, headers });
+  const load = run({ url: `${base}/v1/me/key`, headers, duration: Math.ceil(MUTATIONS * 1.3) + 3 });
   await new Promise((r) => setTimeout(r, 1_000));
   const busy = await mutationLatencies(api, apiKey.id);
-  const hot = await load;
+  await load;
   stop(child);
   const non2xx = hot.non2xx;
   return { leaseMs, ratio: hot.requests.average / healthz.requests.average, rps: hot.requests.average, quiet, busy, non2xx };

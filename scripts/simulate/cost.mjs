@@ -24,10 +24,11 @@ const ASSUME = {
   doMemoryGb: 0.128, // duration is billed at 128 MB per object
   rowsPerObjectWrite: 3, // the write-behind put: the window's bucket, used_at, usage (key-guard.ts)
   rowsPerLeaseGrant: 1, // leases_until
-  d1RowsPerFlush: 3, // the minute flush: last_used_at, a usage bucket, its sequence (usage/flush.ts)
+  d1RowsPerFlush: 5, // the minute flush: the key's row twice (last use, sequence claim), its minute, hour and day buckets (db/usage-batch.ts)
+  doRequestsPerFlush: 2, // the flush's alarm, and its call to the key's usage aggregator (usage/submit.ts)
 };
-// Active key-minutes per request: each key with traffic in a minute gets one alarm (a DO request) and
-// one D1 flush. E[keys active in a minute] = Σ 1 − e^(−60 r).
+// Active key-minutes per request: each key with traffic in a minute gets one alarm and one call to
+// its usage aggregator (two DO requests), and its rows in a D1 batch shared with other keys. E[keys active in a minute] = Σ 1 − e^(−60 r).
 // Depends only on the key population, so it is computed once.
 let perRequest;
 export function flushesPerRequest() {
@@ -48,8 +49,8 @@ export function costRow(name, doCallsPerRequest, extra = {}) {
   const leaseGrants = extra.leaseGrants ?? 0;
   const parts = {
     workers: PRICE.workerRequest + ASSUME.cpuMs * PRICE.workerCpuMs,
-    doRequests: (doCallsPerRequest + flushes) * PRICE.doRequest,
-    doDuration: (doCallsPerRequest + flushes) * (ASSUME.doActiveMs / 1000) * ASSUME.doMemoryGb * PRICE.doGbS,
+    doRequests: (doCallsPerRequest + flushes * ASSUME.doRequestsPerFlush) * PRICE.doRequest,
+    doDuration: (doCallsPerRequest + flushes * ASSUME.doRequestsPerFlush) * (ASSUME.doActiveMs / 1000) * ASSUME.doMemoryGb * PRICE.doGbS,
     doStorage: (doCallsPerRequest * ASSUME.rowsPerObjectWrite + leaseGrants * ASSUME.rowsPerLeaseGrant) * PRICE.doRowWritten,
     kv: (extra.kvReads ?? 0) * PRICE.kvRead + (extra.kvWrites ?? 0) * PRICE.kvWrite,
     d1: flushes * ASSUME.d1RowsPerFlush * PRICE.d1RowWritten,

@@ -10,7 +10,7 @@ export const P = {
   warmup: num("SIM_WARMUP", 5), // seconds not measured (objects get placed, isolates learn demand)
   keys: num("SIM_KEYS", 100_000),
   zipf: num("SIM_ZIPF", 1.1),
-  leaseMs: num("SIM_LEASE_MS", 1_000), // GUARD_LEASE_MS
+  leaseMs: num("SIM_LEASE_MS", 250), // GUARD_LEASE_MS (its default, src/limiter/leases.ts)
   isolateRps: num("SIM_ISOLATE_RPS", 100), // requests/s one isolate serves; a location spreads its traffic over rps/this isolates
   inflation: num("SIM_INFLATION", 1.6), // route length over great-circle distance
   fibreKmPerMs: 200, // light in fibre: ~2/3 c
@@ -23,7 +23,7 @@ export const P = {
 
 // The same bounds as src/limiter/guard-leases.ts and leases.ts: the model is only worth reading
 // if leases here are sized exactly as the Worker sizes them.
-export const MAX_LEASE_TOKENS = 16;
+export const MAX_LEASE_TOKENS = 64; // src/limiter/guard-leases.ts
 export const LEASE_MIN_DEMAND = 4;
 export const HOLDER_MAX_TOKENS = 256; // a regional holder serves a whole region: a bigger cap (assumption)
 

@@ -46,9 +46,9 @@ export function reportLines(results, stamp) {
   const simLeaseCalls = leasesSim.reduce((s, r) => s + r.doCalls, 0) / leasesSim.length;
   const simLeaseGrants = leasesSim.reduce((s, r) => s + r.leaseGrants, 0) / leasesSim.length;
   const costs = [
-    costRow("strict default: 1 object call per request", 1),
-    costRow("leases, as benchmarked (0.06 calls/request, `npm run bench`)", 0.06, { leaseGrants: 0.06 }),
-    costRow(`leases, as modelled here (${fixed(simLeaseCalls)} calls/request, mean of both scenarios)`, simLeaseCalls, { leaseGrants: simLeaseGrants }),
+    costRow("strict (`GUARD_LEASE_MS=0`): 1 object call per request", 1),
+    costRow("default (leases), as benchmarked (0.06 calls/request, `npm run bench`)", 0.06, { leaseGrants: 0.06 }),
+    costRow(`default (leases), as modelled here (${fixed(simLeaseCalls)} calls/request, mean of both scenarios)`, simLeaseCalls, { leaseGrants: simLeaseGrants }),
     costRow("a cold request (KV read + object call)", 1, { kvReads: 1 }),
   ];
   out(`Cost per million verified requests (USD, marginal, Workers Paid beyond the included usage; ${fixed(flushesPerRequest(), 4)} minute flushes per request from the key distribution above):`);

@@ -98,10 +98,22 @@ function timedDurableObjects<T extends DurableObjectNamespace<any>>(ns: T, metri
 export function instrumentBindings(env: Bindings | undefined, metrics: StorageMetrics): Bindings {
   // A missing binding (a misconfigured deploy) fails where it is used, not on every request.
   const bindings = env ?? ({} as Bindings);
-  return {
-    ...bindings,
-    DB: bindings.DB && timedD1(bindings.DB, metrics),
-    KEY_CACHE: bindings.KEY_CACHE && timedMethods(bindings.KEY_CACHE, "kv", metrics),
-    KEY_GUARD: bindings.KEY_GUARD && timedDurableObjects(bindings.KEY_GUARD, metrics),
+  // Every request passes here: the vars are inherited rather than copied, and each wrapper is
+  // made when first used (a warm request touches none of the three).
+  const wrapped = <T>(make: () => T): PropertyDescriptor => {
+    let value: T | undefined;
+    let made = false;
+    return {
+      enumerable: true,
+      get: () => {
+        if (!made) [value, made] = [make(), true];
+        return value;
+      },
+    };
   };
+  return Object.create(bindings, {
+    DB: wrapped(() => bindings.DB && timedD1(bindings.DB, metrics)),
+    KEY_CACHE: wrapped(() => bindings.KEY_CACHE && timedMethods(bindings.KEY_CACHE, "kv", metrics)),
+    KEY_GUARD: wrapped(() => bindings.KEY_GUARD && timedDurableObjects(bindings.KEY_GUARD, metrics)),
+  }) as Bindings;
 }

@@ -3,7 +3,7 @@ import type { MultiWindow } from "./multi-window";
 import type { Lease, LeaseRequest } from "./policy";
 
 /** Lease bounds: at most this many tokens, for at most this long. */
-const MAX_LEASE_TOKENS = 16;
+const MAX_LEASE_TOKENS = 64;
 const MAX_LEASE_MS = 1_000;
 
 /**

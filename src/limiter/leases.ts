@@ -102,7 +102,7 @@ export function trackRefill(keyId: string, call: PromiseLike<unknown>): void {
  * promise of per-request decisions (never over a limit, revocation on the next request, quiet keys
  * exact) and take the hot path to ≥ 0.85× an empty Worker. The length bounds what a mutation of a
  * busy key waits for its leases to expire; 250 ms is as fast as 1,000 ms at the hot path (a lease
- * holds at most 16 tokens either way) for a quarter of the wait (README, Performance).
+ * holds at most 64 tokens either way) for a quarter of the wait (README, Performance).
  */
 export const DEFAULT_LEASE_MS = 250;
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { parseList } from "structured-headers";
+import { parseList, serializeList } from "structured-headers";
+import { rateLimitFields as fieldsOf } from "../../src/auth/ratelimit-fields";
 import { describe, expect, it } from "vitest";
 import { call, createKey, createPartner, partnerWithKey, type Reply } from "../helpers";
 
@@ -201,5 +202,49 @@ describe("Access-Control-Expose-Headers", () => {
     expect([res.status, res.body.code]).toEqual([402, "credits_exhausted"]);
     expect(res.headers.get("access-control-allow-origin")).toBe(origin);
     for (const name of EXPOSED) expect(exposed(res), name).toContain(name.toLowerCase());
+  });
+});
+
+describe("the rate-limit fields' serialization", () => {
+  it("equals the structured-headers library's for any names and counts, the tier's policy remembered or not", () => {
+    const limit = fc.record({
+      // Tier and limit names are printable ASCII (src/config.ts), which an sf-string can carry.
+      name: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }),
+      limit: fc.integer({ min: 1, max: 1_000_000_000 }),
+      window_seconds: fc.integer({ min: 1, max: 86_400 }),
+      remaining: fc.oneof(fc.integer({ min: 0, max: 1_000_000_000 }), fc.maxSafeNat(), fc.double({ min: 0, max: 10, noNaN: true })),
+      reset: fc.integer({ min: 0, max: 86_400 }),
+    });
+    fc.assert(
+      fc.property(fc.array(limit, { minLength: 1, maxLength: 4 }), fc.boolean(), (limits, twice) => {
+        const state = { limits, limit: limits[0]!.limit, remaining: limits[0]!.remaining, reset: limits[0]!.reset } as Parameters<typeof fieldsOf>[0];
+        if (twice) {
+          try {
+            fieldsOf(state);
+          } catch {
+            // Compared below: the library throws for the same input.
+          }
+        }
+        const library = (params: (l: (typeof limits)[number]) => [string, number][]) => {
+          try {
+            return serializeList(limits.map((l) => [l.name, new Map(params(l))]));
+          } catch (err) {
+            return `throws ${String(err)}`;
+          }
+        };
+        let ours: Record<string, string> | string;
+        try {
+          ours = fieldsOf(state);
+        } catch (err) {
+          ours = `throws ${String(err)}`;
+        }
+        const expected = library((l) => [["r", l.remaining], ["t", l.reset]]);
+        if (typeof ours === "string") expect(ours).toBe(expected);
+        else {
+          expect(ours.RateLimit).toBe(expected);
+          expect(ours["RateLimit-Policy"]).toBe(library((l) => [["q", l.limit], ["w", l.window_seconds]]));
+        }
+      }),
+    );
   });
 });
