@@ -14,7 +14,7 @@
 // Unset: everything. BENCH_ONLY=pool and BENCH_ONLY=keys are the quick runs.
 // Scenario modules: bench/measure.mjs (autocannon, Server-Timing, the table), bench/server.mjs
 // (starting, restarting and seeding wrangler dev), bench/many-keys.mjs (the `keys` group).
-import { auth, CONNECTIONS, printRows, repeat, roundRobin, run, scenario } from "./bench/measure.mjs";
+import { auth, CONNECTIONS, pairedRatio, printRows, repeat, roundRobin, run, scenario } from "./bench/measure.mjs";
 import { firstRequestsAfterRestart, warmKeysRoundRobin } from "./bench/many-keys.mjs";
 import { benchServer } from "./bench/server.mjs";
 
@@ -44,6 +44,7 @@ if (runs("cold")) {
 await run({ url: `${main.base}/v1/me/key`, headers: auth(warmKey), duration: 3 });
 const healthz = await scenario("GET /healthz", main.base, null, { url: `${main.base}/healthz` }, repeat(SAMPLES, { path: "/healthz" }), [200]);
 await scenario("GET /v1/me/key (warm)", main.base, healthz, { url: `${main.base}/v1/me/key`, headers: auth(warmKey) }, repeat(SAMPLES, { headers: auth(warmKey) }), [200]);
+await pairedRatio("GET /v1/me/key (warm), default", main.base, { url: `${main.base}/v1/me/key`, headers: auth(warmKey) });
 
 /** `keys` round-robin over the connections: one partner's traffic through several keys. */
 async function spread(name, keys) {
@@ -102,6 +103,7 @@ if (runs("strict")) {
     repeat(SAMPLES, { headers: auth(strictKey) }),
     [200],
   );
+  await pairedRatio("GET /v1/me/key (warm), GUARD_LEASE_MS=0", strict.base, { url: `${strict.base}/v1/me/key`, headers: auth(strictKey) });
 }
 
 printRows(only ? ` · BENCH_ONLY=${only.join(",")}` : "");

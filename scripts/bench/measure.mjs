@@ -117,6 +117,25 @@ export async function scenario(name, base, baseline, options, sample, expected) 
   return rps;
 }
 
+export const paired = [];
+
+/**
+ * The ratio the target is stated in (warm key ÷ /healthz, DESIGN §11), measured robustly: `pairs`
+ * alternating runs of /healthz and of the scenario, `seconds` each, one ratio per pair, and their
+ * median. A drift of the machine's speed during a run (other work, a neighbour) then moves both
+ * halves of a pair alike instead of one row of the table.
+ */
+export async function pairedRatio(name, base, options, pairs = Number(process.env.BENCH_PAIRS ?? 3), seconds = 5) {
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    const healthz = (await run({ url: `${base}/healthz`, duration: seconds })).requests.average;
+    const scenario = (await run({ ...options, duration: seconds })).requests.average;
+    ratios.push(scenario / healthz);
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  paired.push({ name, median: sorted[Math.floor(sorted.length / 2)], ratios });
+}
+
 // The machine's load when the run started: autocannon and wrangler dev share the cores with
 // whatever else runs, and the load average says how much to trust the req/s (ratios hold up better).
 const loadAtStart = loadavg()[0];
@@ -131,4 +150,6 @@ export function printRows(note = "") {
     const ratio = Number.isNaN(r.ratio) ? "–" : r.ratio.toFixed(2);
     console.log(`| ${r.name} | ${rate} | ${r.p50} | ${r.p99} | ${r.storage} | ${ratio} | ${r.statuses}${r.ok ? "" : " ⚠"} |`);
   }
+  if (paired.length > 0) console.log("\nPaired ratios to /healthz (alternating runs of 5 s, median of the pairs):\n");
+  for (const p of paired) console.log(`- ${p.name}: **${p.median.toFixed(2)}** (${p.ratios.map((r) => r.toFixed(2)).join(", ")})`);
 }

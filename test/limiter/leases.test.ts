@@ -26,8 +26,8 @@ describe("token leases (GUARD_LEASE_MS)", () => {
       calls.push(guardCalls(res));
     }
     // Exact per request until the key shows demand (LEASE_MIN_DEMAND in one second), then one
-    // call per lease, each sized by the demand seen so far that second (4, 9, then 16 at most).
-    // Requests 4, 9 and 19 take leases of 4, 9 and 16 tokens, which serve the rest.
+    // call per lease, each sized by the demand seen so far that second (at most 64 tokens).
+    // Requests 4, 9 and 19 take leases of 4, 9 and 19 tokens, which serve the rest.
     const asked = calls.flatMap((n, i) => (n > 0 ? [i + 1] : []));
     expect(asked).toEqual([1, 2, 3, 4, 9, 19]);
   });
