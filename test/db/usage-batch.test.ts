@@ -1,3 +1,4 @@
+import { lostAnswersD1 } from "./lost-answers";
 import { describe, expect, it } from "vitest";
 import { USAGE_BATCH_STATEMENTS, writeUsageBatch, type UsageEntry } from "../../src/db/usage-batch";
 import { flushUsage } from "../../src/usage/flush";
@@ -8,22 +9,7 @@ const T0 = Date.parse("2026-11-27T10:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The real D1 binding, counting the statements of each batch; `lose` answers are lost after the commit. */
-function countingD1(lose = 0) {
-  const batches: number[] = [];
-  let left = lose;
-  const db = new Proxy(env.DB, {
-    get(target, name) {
-      if (name !== "batch") return Reflect.get(target, name).bind(target);
-      return async (statements: D1PreparedStatement[]) => {
-        batches.push(statements.length);
-        const results = await target.batch(statements);
-        if (left-- > 0) throw new Error("network: the answer was lost");
-        return results;
-      };
-    },
-  });
-  return { db, batches };
-}
+const countingD1 = (lose = 0) => lostAnswersD1(lose);
 
 /** An entry of `admitted` requests in the minute of T0, with its hour and day. */
 function entry(keyId: string, seq: number, admitted: number, notices: UsageEntry["notices"] = []): UsageEntry {

@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import fc from "fast-check";
+import { lostAnswersD1 } from "../db/lost-answers";
 import { describe, expect, it } from "vitest";
 import { guardOf } from "../../src/limiter/client";
 import { GuardNotices, type StoredNoticeState } from "../../src/limiter/guard-notices";
@@ -110,19 +111,8 @@ describe("the flush of notices", () => {
     const notice: PendingNotice = { id: `evt_test${crypto.randomUUID().slice(0, 8)}`, type: "credits.low", at: Date.now(), data: { credits_remaining: 1, threshold: 1 } };
     tally.notify(notice);
     const state = { keyId: apiKey.id, partnerId: undefined, usedAt: undefined, credits: null };
-    let lost = true;
-    const answerLost = new Proxy(env.DB, {
-      get(target, name) {
-        if (name !== "batch") return Reflect.get(target, name).bind(target);
-        return async (statements: D1PreparedStatement[]) => {
-          const results = await target.batch(statements);
-          if (lost) throw new Error("network: the answer was lost");
-          return results;
-        };
-      },
-    });
+    const answerLost = lostAnswersD1(1).db;
     await expect(flushUsage(answerLost, state, tally, () => {})).rejects.toThrow(/answer was lost/);
-    lost = false;
     expect(await flushUsage(answerLost, state, tally, () => {})).toEqual([notice.id]);
     expect(await flushUsage(answerLost, state, tally, () => {}), "nothing left").toBeNull();
     const { results } = await env.DB.prepare("SELECT id, partner_id FROM events WHERE subject_id = ?1 AND type = 'credits.low'").bind(apiKey.id).all<Row>();

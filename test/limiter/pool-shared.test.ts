@@ -1,4 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { lostAnswersD1 } from "../db/lost-answers";
 import { describe, expect, it } from "vitest";
 import { poolOf } from "../../src/limiter/client";
 import { SharedBudget } from "../../src/limiter/pool-shared";
@@ -73,17 +74,7 @@ describe("a partner's shared balance", () => {
     const partner = await createPartner();
     const { version } = (await env.DB.prepare("SELECT version FROM partners WHERE id = ?1").bind(partner.id).first<{ version: number }>())!;
     const now = Date.UTC(2027, 2, 2, 0, 5);
-    let lost = true;
-    const answerLost = new Proxy(env.DB, {
-      get(target, name) {
-        if (name !== "batch") return Reflect.get(target, name).bind(target);
-        return async (statements: D1PreparedStatement[]) => {
-          const results = await target.batch(statements);
-          if (lost) throw new Error("network: the answer was lost");
-          return results;
-        };
-      },
-    });
+    const answerLost = lostAnswersD1(1).db;
     const stub = env.KEY_GUARD.get(env.KEY_GUARD.idFromName(`shared-test-${crypto.randomUUID()}`));
     await runInDurableObject(stub, async (_instance, state) => {
       const shared = new SharedBudget(state.storage.kv);
@@ -91,7 +82,6 @@ describe("a partner's shared balance", () => {
       shared.refill({ amount: 50, interval: "day" }, now); // +40
       for (let i = 0; i < 45; i++) shared.spend(1, now); // 5 left: at 10% of 50
       await expect(shared.flush(answerLost, partner.id, version)).rejects.toThrow(/answer was lost/);
-      lost = false;
       const ids = await shared.flush(answerLost, partner.id, version);
       expect(ids, "reported for dispatch once known written").toHaveLength(1);
       expect(await shared.flush(answerLost, partner.id, version), "nothing left").toEqual([]);

@@ -1,3 +1,4 @@
+import { lostAnswersD1 } from "../db/lost-answers";
 import { describe, expect, it } from "vitest";
 import { flushUsage } from "../../src/usage/flush";
 import { UsageTally } from "../../src/usage/tally";
@@ -17,20 +18,7 @@ function recordingDataset() {
   return { points, dataset };
 }
 
-/** The real D1 binding, whose batches commit and then lose their answer `times` times. */
-function answerLostD1(times: number): D1Database {
-  let left = times;
-  return new Proxy(env.DB, {
-    get(target, name) {
-      if (name !== "batch") return Reflect.get(target, name).bind(target);
-      return async (statements: D1PreparedStatement[]) => {
-        const results = await target.batch(statements);
-        if (left-- > 0) throw new Error("network: the answer was lost");
-        return results;
-      };
-    },
-  });
-}
+const answerLostD1 = (times: number) => lostAnswersD1(times).db;
 
 const stored = async (keyId: string) =>
   (
