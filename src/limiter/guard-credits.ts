@@ -51,15 +51,17 @@ export class GuardCredits {
 
   /**
    * Tops the balance up if a refill boundary passed since the last one (./refill.ts); returns the
-   * new balance if it did. Runs inside the guard's atomic decision, so concurrent requests at a
+   * credits it added (0 for a balance already at or above the amount: the refill still applied),
+   * null when none was due. Runs inside the guard's atomic decision, so concurrent requests at a
    * boundary see one refill.
    */
   refill(refill: CreditsRefill | null | undefined, now: number): number | null {
-    const applied = applyRefill(refill ?? null, this.balanceNow, this.refilledAtNow, now);
-    if (!applied) return null;
+    const before = this.balanceNow;
+    const applied = applyRefill(refill ?? null, before, this.refilledAtNow, now);
+    if (!applied || before === null) return null;
     this.set(applied.balance);
     this.setRefilledAt(applied.refilledAt);
-    return applied.balance;
+    return applied.balance - before;
   }
 
   /** Spends `cost` (the caller checked the balance holds it); a no-op for an unlimited balance. */

@@ -3,7 +3,7 @@ import { resolvedTier, type Limit } from "../config";
 import { loadKeyAuthRecord, type KeyAuthRecord } from "../db/keys";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
-import { isPooled, policyOf, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
+import { isPooled, policyOf, policyRefusal, type CallerRefusal, type GuardPolicy, type AdmissionVerdict, type Lease, type LeaseRequest, type RecordVersion } from "./policy";
 import type { MultiWindow } from "./multi-window";
 import { bucketKey, sameLimits, storedWindows } from "./stored-window";
 import { leaseFrom } from "./guard-leases";
@@ -143,17 +143,13 @@ export abstract class KeyGuardCore extends DurableObject<Bindings> {
       ratelimit: windows.state(now),
       credits: this.credits.balance,
     });
-    if (policy.revoked) return refuse("revoked");
-    if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
-    if (policy.partnerStatus !== "active") return refuse("partner_suspended");
-    if (policy.userStatus === "deactivated") return refuse("user_deactivated");
-    if (refusal) return refuse(refusal);
+    const refused = policyRefusal(policy, policy.partnerStatus, now, refusal);
+    if (refused) return refuse(refused);
     // A refill due since the last request applies first (./refill.ts): once per boundary, since this runs atomically.
-    const before = this.credits.balance;
-    const refilled = this.credits.refill(policy.refill, now);
-    if (refilled !== null) {
-      this.notices.creditsSet(refilled);
-      this.counted((at) => this.usage.count(at, "credits_refilled", refilled - (before ?? 0)));
+    const added = this.credits.refill(policy.refill, now);
+    if (added !== null) {
+      this.notices.creditsSet(this.credits.balance);
+      this.counted((at) => this.usage.count(at, "credits_refilled", added));
     }
     const credits = this.credits.balance;
     if (credits !== null && credits < cost) return refuse("credits_exhausted");

@@ -9,7 +9,7 @@ import { admitBoth, combinedState, latestBudget, reportedCredits } from "./budge
 import type { OperatorCredits } from "./guard-credits";
 import { isSuperseded, type HandOffAnswer, type Loaded } from "./hand-over";
 import type { MultiWindow } from "./multi-window";
-import { partnerInfoOf, policyOf, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
+import { partnerInfoOf, policyOf, policyRefusal, storedBudget, type AdmissionVerdict, type CallerRefusal, type GuardPolicy, type HandedBudget, type PartnerInfo, type RecordVersion } from "./policy";
 import { PoolSlot } from "./pool-slot";
 import { PoolWrites } from "./pool-writes";
 import { SharedBudget } from "./pool-shared";
@@ -114,16 +114,12 @@ export class PartnerPool {
       credits: slot.credits.balance,
       reported: reportNow(),
     });
-    if (policy.revoked) return refuse("revoked");
-    if (policy.expiresAt !== null && now >= policy.expiresAt) return refuse("expired");
-    if (state.status !== "active") return refuse("partner_suspended");
-    if (policy.userStatus === "deactivated") return refuse("user_deactivated");
-    if (refusal) return refuse(refusal);
-    const before = slot.credits.balance;
-    const refilled = slot.credits.refill(policy.refill, now);
-    if (refilled !== null) {
-      slot.notices.creditsSet(refilled);
-      this.counted(slot, (at) => slot.usage.count(at, "credits_refilled", refilled - (before ?? 0)));
+    const refused = policyRefusal(policy, state.status, now, refusal);
+    if (refused) return refuse(refused);
+    const added = slot.credits.refill(policy.refill, now);
+    if (added !== null) {
+      slot.notices.creditsSet(slot.credits.balance);
+      this.counted(slot, (at) => slot.usage.count(at, "credits_refilled", added));
     }
     this.credits.refill(state.refill, now);
     if (reportedCredits(slot.credits.balance, this.credits.balance, cost).short) return refuse("credits_exhausted");

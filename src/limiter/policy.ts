@@ -148,6 +148,23 @@ export const storedBudget = ({ key }: KeyAuthRecord): HandedBudget => ({
   usedAt: key.last_used_at === null ? null : Date.parse(key.last_used_at),
 });
 
+/** A refusal that stands before any budget is looked at. */
+export type PolicyRefusal = "revoked" | "expired" | "partner_suspended" | "user_deactivated" | CallerRefusal;
+
+/**
+ * Why the key's own object or its partner's pool refuses a request before looking at any budget,
+ * in the order they are reported (a revoked key is reported as revoked, whatever else holds);
+ * null when none applies. `partnerStatus`: as the deciding object knows it. A refused request
+ * spends nothing.
+ */
+export function policyRefusal(policy: GuardPolicy, partnerStatus: string, now: number, refusal: CallerRefusal | null): PolicyRefusal | null {
+  if (policy.revoked) return "revoked";
+  if (policy.expiresAt !== null && now >= policy.expiresAt) return "expired";
+  if (partnerStatus !== "active") return "partner_suspended";
+  if (policy.userStatus === "deactivated") return "user_deactivated";
+  return refusal;
+}
+
 /** Whose balance verify reports (DESIGN §3): the key's, its partner's, or none (both unlimited). */
 export type CreditsSource = "key" | "partner" | null;
 

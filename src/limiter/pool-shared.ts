@@ -42,11 +42,10 @@ export class SharedBudget {
 
   /** Applies the refill due at `now`, if one is, and counts what it added. */
   refill(refill: CreditsRefill | null | undefined, now: number): void {
-    const before = this.credits.balance;
-    const after = this.credits.refill(refill, now);
-    if (after === null) return;
-    this.notices.creditsSet(after);
-    this.usage.count(now, "credits_refilled", after - (before ?? 0));
+    const added = this.credits.refill(refill, now);
+    if (added === null) return;
+    this.notices.creditsSet(this.credits.balance);
+    this.usage.count(now, "credits_refilled", added);
     this.touched = true;
   }
 
